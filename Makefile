@@ -1,0 +1,67 @@
+# dma-series: a Linux DMA-mapping patch series and the harness that builds it,
+# boots it under QEMU and reads its KUnit results.  See README.md.
+#
+#   make run     build x86_64, boot its scenarios, print the results table
+#   make test    everything: checks, both arches, every scenario
+#
+# Variables: ARCH (x86_64, arm64 or all), SCENARIO (comma-separated names),
+# KERNEL_SRC (your own kernel tree as the base), KVM=1 (use KVM, not TCG),
+# FORCE=1 (make tree: discard build/linux), JOBS, CACHE_DIR.
+
+SHELL := /bin/bash
+export KERNEL_SRC KVM FORCE JOBS CACHE_DIR
+ARCH ?= x86_64
+SCENARIO ?=
+ARCHES = $(if $(filter all,$(ARCH)),x86_64 arm64,$(subst $(comma), ,$(ARCH)))
+comma := ,
+
+.PHONY: run test deps base tree export build boot summary check-roundtrip \
+	check-patches check-cocci check-errors clean help
+
+run: deps base
+	@[ -d build/linux ] || tools/make-tree.sh
+	@for a in $(ARCHES); do tools/build-kernel.sh $$a || exit; done
+	@tools/run-scenarios.py --arch $(ARCH) --scenario "$(SCENARIO)"
+
+test:
+	@tools/test.sh
+
+deps:
+	@tools/deps.sh
+
+base:
+	@tools/fetch-base.sh
+
+tree: base
+	@tools/make-tree.sh
+
+export:
+	@tools/export-series.sh
+
+build: deps base
+	@[ -d build/linux ] || tools/make-tree.sh
+	@for a in $(ARCHES); do tools/build-kernel.sh $$a || exit; done
+
+boot:
+	@tools/run-scenarios.py --arch $(ARCH) --scenario "$(SCENARIO)"
+
+summary:
+	@tools/summary.py
+
+check-roundtrip:
+	@tools/check-roundtrip.sh
+
+check-patches:
+	@tools/check-patches.sh
+
+check-cocci:
+	@tools/check-cocci.sh
+
+check-errors:
+	@tools/check-errors.sh
+
+clean:
+	rm -rf build
+
+help:
+	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'

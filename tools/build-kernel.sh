@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Build the KUnit kernel of build/linux for one arch, out of tree in
+# build/out/$ARCH, through kunit.py (which merges the kconfig fragments and
+# checks that each option took).  ccache is used with its base dir set to
+# build/, so that a fresh clone in another directory still hits the cache.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+arch=${1:-}
+cross=$(cross_compile "$arch")
+[ -f "$TREE/tools/testing/kunit/kunit.py" ] || die "no build/linux; run 'make tree' first"
+out=$BUILD/out/$arch
+mkdir -p "$out"
+export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
+cc=gcc
+! command -v ccache > /dev/null || cc="ccache ${cross}gcc"
+note "building $arch in build/out/$arch"
+start=$SECONDS
+if ! python3 "$TREE/tools/testing/kunit/kunit.py" build --arch="$arch" \
+		${cross:+--cross_compile="$cross"} --build_dir="$out" \
+		--kunitconfig="$TOP/configs/kunit-common.config" \
+		--kunitconfig="$TOP/configs/kunit-$arch.config" \
+		--make_options="CC=$cc" --jobs="$JOBS" > "$out/build.log" 2>&1; then
+	grep -E 'error|ERROR|missing|not set' "$out/build.log" | head -n 20 >&2
+	die "$arch kernel build failed (log: build/out/$arch/build.log)"
+fi
+note "built $arch in $((SECONDS - start)) s"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# make coccicheck MODE=report on the directories the series touches, at the
+# series' head and at its base (in the build/check worktree); a report that
+# the base does not have fails.  Reports go to build/results/cocci.*.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+check=$BUILD/check
+out=$BUILD/results
+[ -e "$check/.git" ] || die "no build/check worktree; run tools/check-patches.sh first"
+mapfile -t dirs < <(git -C "$TREE" diff --name-only --diff-filter=AM base series |
+		    grep '\.c$' | xargs -r -n1 dirname | sort -u)
+[ ${#dirs[@]} -gt 0 ] || { note "coccicheck: the series touches no C files"; exit 0; }
+
+report() {	# rev
+	local d
+	git -C "$check" checkout -q --detach "$1"
+	for d in "${dirs[@]}"; do
+		make -s -C "$check" coccicheck MODE=report M="$d" J="$JOBS" 2>&1 |
+			grep -E '^[^ :]+:[0-9]+:' || true
+	done | sed -E 's|^([^ :]+):[0-9]+:[0-9-]+: |\1: |' | sort -u
+}
+report base > "$out/cocci.base"
+report "$(git -C "$TREE" rev-parse series)" > "$out/cocci.series"
+new=$(comm -13 "$out/cocci.base" "$out/cocci.series")
+if [ -n "$new" ]; then
+	echo "$new" >&2
+	die "coccicheck: $(wc -l <<< "$new") new reports in ${dirs[*]}"
+fi
+note "coccicheck: no new reports in ${dirs[*]}"

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Per-patch checks, with each patch of build/linux applied in turn in a
+# separate worktree (build/check, built in build/out/check for x86_64):
+#   - checkpatch.pl --strict on the patch, less PARENTHESIS_ALIGNMENT, the
+#     continuation-line alignment that kernel/dma already uses;
+#   - kernel-doc -Wall on the .c and .h files it touches;
+#   - a W=1 build with sparse (C=2) of the directories it touches, plus
+#     kernel/dma; this also shows that the series is bisectable.
+# Warnings count when the patch adds them: each check also runs on the
+# patch's parent, and only what is new fails.  Prints one line per patch and
+# check; exits non-zero if any failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ -d "$TREE/.git" ] || die "no build/linux; run 'make tree' first"
+[ -f "$BUILD/out/x86_64/.config" ] || die "no x86_64 build; run 'make build ARCH=x86_64' first"
+check=$BUILD/check
+out=$BUILD/out/check
+logs=$BUILD/results/patches
+mkdir -p "$out" "$logs"
+if [ ! -e "$check/.git" ]; then
+	git -C "$TREE" worktree prune
+	git -C "$TREE" worktree add -q --detach "$check" base
+fi
+export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
+kmake=(make -s -C "$check" O="$out" ARCH=x86_64 "CC=ccache gcc" -j"$JOBS")
+sparse=$(sparse_bin)
+
+# "file: warning: text" lines, without line numbers, for comparing commits.
+warnings() {
+	sed -n -E 's|^([^ :]+):[0-9]+(:[0-9]+)?: (warning|error): (.*)$|\1: \3: \4|p' |
+		sed -E "s|^$check/||; s|^\.\./\.\./check/||" | sort -u
+}
+
+# W=1 and sparse warnings of the commit checked out, for directories $@.
+build_warnings() {
+	local d
+	cp "$BUILD/out/x86_64/.config" "$out/.config"
+	"${kmake[@]}" olddefconfig > /dev/null 2>&1
+	for d in "$@"; do
+		[ ! -d "$out/$d" ] || find "$out/$d" -name '*.o' -delete
+	done
+	"${kmake[@]}" W=1 C=2 CHECK="$sparse" "$@" 2>&1 | tee -a "$log.build" | warnings
+	return "${PIPESTATUS[0]}"
+}
+
+kdoc_warnings() {
+	local f
+	for f in "$@"; do
+		[ ! -f "$check/$f" ] || (cd "$check" && scripts/kernel-doc -none -Wall "$f" 2>&1)
+	done | warnings
+}
+
+fail=0
+result() {	# patch check status detail
+	printf '%-4s %-12s %s%s\n' "$3" "$2" "$1" "${4:+: $4}"
+	[ "$3" = ok ] || fail=1
+}
+
+n=0
+for commit in $(git -C "$TREE" rev-list --reverse base..series); do
+	n=$((n + 1))
+	patch=$(sed -n "${n}p" "$SERIES/series")
+	name=${patch:-$(git -C "$TREE" log -1 --format=%s "$commit")}
+	log=$logs/$(printf %04d "$n")
+	rm -f "$log".*
+	mapfile -t files < <(git -C "$TREE" diff --name-only --diff-filter=AM "$commit^" "$commit")
+	mapfile -t dirs < <(printf '%s\n' "${files[@]}" kernel/dma/x.c |
+			    grep '\.c$' | xargs -n1 dirname | sort -u | sed 's|$|/|')
+	mapfile -t srcs < <(printf '%s\n' "${files[@]}" | grep -E '\.[ch]$' || true)
+
+	# checkpatch, on the patch as exported when series/ matches the tree
+	if [ -n "$patch" ] && [ -f "$SERIES/$patch" ]; then
+		pfile=$SERIES/$patch
+	else
+		pfile=$log.patch
+		git -C "$TREE" format-patch -1 --stdout "$commit" > "$pfile"
+	fi
+	if "$TREE/scripts/checkpatch.pl" --root="$TREE" --strict --quiet --no-summary \
+		--show-types --ignore PARENTHESIS_ALIGNMENT "$pfile" > "$log.checkpatch" 2>&1; then
+		result "$name" checkpatch ok
+	else
+		result "$name" checkpatch FAIL "$(grep -cE '^(ERROR|WARNING|CHECK)' "$log.checkpatch") reports, see ${log#"$TOP"/}.checkpatch"
+	fi
+
+	git -C "$check" checkout -q --detach "$commit^"
+	kdoc_warnings "${srcs[@]}" > "$log.kdoc-before"
+	build_warnings "${dirs[@]}" > "$log.w1-before" || true
+	git -C "$check" checkout -q --detach "$commit"
+	kdoc_warnings "${srcs[@]}" > "$log.kdoc-after"
+	if build_warnings "${dirs[@]}" > "$log.w1-after"; then built=1; else built=0; fi
+
+	new=$(comm -13 "$log.kdoc-before" "$log.kdoc-after")
+	if [ -z "$new" ]; then
+		result "$name" kernel-doc ok
+	else
+		result "$name" kernel-doc FAIL "$(head -n 1 <<< "$new")"
+	fi
+	new=$(comm -13 "$log.w1-before" "$log.w1-after")
+	if [ $built = 0 ]; then
+		result "$name" 'W=1 sparse' FAIL "build of ${dirs[*]} failed, see ${log#"$TOP"/}.build"
+	elif [ -n "$new" ]; then
+		result "$name" 'W=1 sparse' FAIL "$(head -n 1 <<< "$new")"
+	else
+		result "$name" 'W=1 sparse' ok "${dirs[*]}"
+	fi
+done
+[ $n -gt 0 ] || note "no patches in build/linux"
+exit $fail

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Install what the harness needs from Debian: with apt-get when root,
+# otherwise print the apt-get line and fail.  sparse must parse 7.3's headers
+# (__typeof_unqual__), which bookworm's 0.6.4 cannot; when the installed one
+# fails that test, build 0.6.5~rc1 from Debian sid's source package into
+# $CACHE_DIR (tools/sparse-path.sh prints which sparse to use).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# command or file -> Debian package
+needs=(
+	gcc:gcc make:make flex:flex bison:bison bc:bc perl:perl git:git
+	rsync:rsync cpio:cpio xz:xz-utils dpkg-deb:dpkg ccache:ccache
+	aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
+	qemu-system-x86_64:qemu-system-x86 qemu-system-aarch64:qemu-system-arm
+	/usr/share/qemu/qboot.rom:qemu-system-data spatch:coccinelle
+	/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev
+	/usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
+)
+missing=()
+for n in "${needs[@]}"; do
+	what=${n%%:*}
+	if [[ $what == /* ]]; then
+		[ -e "$what" ] || missing+=("${n#*:}")
+	else
+		command -v "$what" > /dev/null || missing+=("${n#*:}")
+	fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		die "missing packages; run: sudo apt-get install ${missing[*]}"
+	fi
+	note "installing ${missing[*]}"
+	{ apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
+		> "$BUILD/apt-install.log" 2>&1 ||
+		die "apt-get install ${missing[*]} failed (log: build/apt-install.log)"
+fi
+python3 -c 'import tomllib' 2> /dev/null ||
+	die "python3 3.11 or later is needed (tomllib)"
+
+# sparse: the installed one if it parses 7.3's headers, else our build.
+sparse_ok() {
+	local out
+	out=$(printf 'int x;\n__typeof_unqual__(x) y;\n' |
+	      "$1" -Wno-decl - 2>&1) && ! grep -q 'error' <<< "$out"
+}
+sparse_dir=$CACHE_DIR/sparse
+if command -v sparse > /dev/null && sparse_ok sparse; then
+	exit 0
+fi
+[ -x "$sparse_dir/sparse" ] && sparse_ok "$sparse_dir/sparse" && exit 0
+note "building sparse from Debian sid's source package"
+mkdir -p "$BUILD"
+apt_private_update
+src=$(mktemp -d)
+trap 'rm -rf "$src"' EXIT
+(cd "$src" && apt_private source --download-only sparse) \
+	> "$BUILD/sparse-build.log" 2>&1 ||
+	die "could not download sparse's source from sid (log: build/sparse-build.log)"
+tar -xzf "$src"/sparse_*.orig.tar.gz -C "$src"
+make -C "$src"/sparse-*/ -j"$JOBS" sparse >> "$BUILD/sparse-build.log" 2>&1 ||
+	die "sparse build failed (log: build/sparse-build.log)"
+rm -rf "$sparse_dir"
+mkdir -p "$sparse_dir"
+cp "$src"/sparse-*/sparse "$sparse_dir/"
+sparse_ok "$sparse_dir/sparse" || die "the sparse built from sid cannot parse __typeof_unqual__"
+note "sparse: $sparse_dir/sparse"

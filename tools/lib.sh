@@ -1,0 +1,77 @@
+# shellcheck shell=bash
+# Shared settings and helpers for the harness scripts; sourced, never run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BASE_FILE=${BASE_FILE:-$TOP/BASE}
+BUILD=${BUILD:-$TOP/build}
+CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dma-series}
+TREE=$BUILD/linux
+SERIES=${SERIES:-$TOP/series}
+JOBS=${JOBS:-$(nproc)}
+
+# One line on stderr and a non-zero exit: every user error ends this way.
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+note() {
+	echo ">>> $*" >&2
+}
+
+# Fields of the BASE record (PACKAGE, VERSION, ...), or of the base actually
+# in use once tools/fetch-base.sh has written build/base.env.
+load_base() {
+	# shellcheck source=/dev/null
+	. "$BASE_FILE"
+	if [ -f "$BUILD/base.env" ]; then
+		# shellcheck source=/dev/null
+		. "$BUILD/base.env"
+	fi
+}
+
+# Map an arch name to the cross-compiler prefix; anything else is an error.
+cross_compile() {
+	case $1 in
+	x86_64) echo "" ;;
+	arm64) echo "aarch64-linux-gnu-" ;;
+	*) die "unknown arch '$1' (known: x86_64 arm64)" ;;
+	esac
+}
+
+# apt with a private state under $CACHE_DIR/apt: the system's sources lists
+# and package lists are never touched.  Binary packages come from BASE's
+# suites, source packages from sid.
+APT=$CACHE_DIR/apt
+apt_opts() {
+	echo "-o Dir::Etc::sourcelist=$APT/sources.list -o Dir::Etc::sourceparts=/dev/null" \
+	     "-o Dir::State::Lists=$APT/lists -o Dir::State::status=/dev/null" \
+	     "-o Dir::Cache=$APT/cache -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+}
+
+apt_private() {
+	# shellcheck disable=SC2046
+	apt-get -q $(apt_opts) "$@"
+}
+
+apt_private_update() {
+	local suite key=/usr/share/keyrings/debian-archive-keyring.gpg
+	load_base
+	mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
+	: > "$APT/sources.list"
+	for suite in $SUITES; do
+		echo "deb [signed-by=$key] $MIRROR $suite main" >> "$APT/sources.list"
+	done
+	echo "deb-src [signed-by=$key] $MIRROR sid main" >> "$APT/sources.list"
+	apt_private update > "$APT/update.log" 2>&1 ||
+		die "apt-get update failed for $SUITES (see $APT/update.log)"
+}
+
+# The sparse to pass as CHECK=: tools/deps.sh's build when it made one.
+sparse_bin() {
+	if [ -x "$CACHE_DIR/sparse/sparse" ]; then
+		echo "$CACHE_DIR/sparse/sparse"
+	else
+		echo sparse
+	fi
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Create build/linux: a git tree holding the base (tag "base") with series/
+# applied by git am on branch "series".  The cover letter's subject and body
+# become the branch description, which tools/export-series.sh turns back into
+# the cover letter.  The tree is built aside and renamed into place only once
+# every patch applied, so a failed import never leaves a usable-looking tree.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+load_base
+
+if [ -d "$TREE" ]; then
+	if [ "${FORCE:-0}" != 1 ]; then
+		if "$TOP/tools/check-roundtrip.sh" --quiet; then
+			note "build/linux is already the base plus series/"
+			exit 0
+		fi
+		die "build/linux has work that is not in series/ (or series/ changed); run 'make export', or 'make tree FORCE=1' to discard it"
+	fi
+	rm -rf "$TREE"
+fi
+
+new=$TREE.new
+rm -rf "$new" "$TREE.failed"
+note "creating build/linux from $BASE_LABEL"
+git clone -q --shared --no-checkout "$BASE_REPO" "$new"
+# git am needs a committer; the export (--zero-commit) never shows it.
+git config user.email > /dev/null || git -C "$new" config user.email harness@dma-series.invalid
+git config user.name > /dev/null || git -C "$new" config user.name dma-series
+git -C "$new" checkout -q -b series "$BASE_USED"
+git -C "$new" tag base "$BASE_USED"
+
+mapfile -t patches < <(grep -v '^#' "$SERIES/series" 2>/dev/null | sed '/^$/d')
+for p in "${patches[@]}"; do
+	[ -f "$SERIES/$p" ] || die "series/series names $p, which is not in series/"
+done
+if [ ${#patches[@]} -gt 0 ]; then
+	if ! (cd "$SERIES" && git -C "$new" am -q --committer-date-is-author-date \
+			"${patches[@]/#/$SERIES/}") > "$BUILD/am.log" 2>&1; then
+		failed=$(git -C "$new" am --show-current-patch=raw 2>/dev/null |
+			 sed -n 's/^Subject: //p' | head -n 1)
+		mv "$new" "$TREE.failed"
+		die "a patch does not apply to $BASE_LABEL: '$failed' (log: build/am.log, tree: build/linux.failed)"
+	fi
+fi
+
+cover=$SERIES/0000-cover-letter.patch
+if [ -f "$cover" ]; then
+	"$TOP/tools/cover-letter.py" extract "$cover" > "$BUILD/cover.txt"
+	git -C "$new" config branch.series.description "$(cat "$BUILD/cover.txt")"
+fi
+mv "$new" "$TREE"
+note "build/linux: $(git -C "$TREE" rev-list --count base..HEAD) patches on $BASE_LABEL"
