@@ -22,6 +22,13 @@ if "${git[@]}" log --format=%s base..series | grep -q '^\(fixup\|squash\|amend\)
 	die "build/linux has fixup commits; run 'git rebase -i --autosquash base' there first"
 fi
 
+# The cover letter is signed and dated as the last patch's author, not as
+# whoever exports it and when.
+GIT_COMMITTER_NAME=$("${git[@]}" log -1 --format=%an series)
+GIT_COMMITTER_EMAIL=$("${git[@]}" log -1 --format=%ae series)
+GIT_COMMITTER_DATE=$("${git[@]}" log -1 --format=%ad --date=raw series)
+export GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_COMMITTER_DATE
+
 mkdir -p "$out"
 rm -f "$out"/*.patch "$out/series"
 "${git[@]}" format-patch -q --zero-commit --no-signature --cover-letter \
