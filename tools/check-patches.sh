@@ -2,7 +2,9 @@
 # Per-patch checks, with each patch of build/linux applied in turn in a
 # separate worktree (build/check, built in build/out/check for x86_64):
 #   - checkpatch.pl --strict on the patch, less PARENTHESIS_ALIGNMENT, the
-#     continuation-line alignment that kernel/dma already uses;
+#     continuation-line alignment that kernel/dma already uses, and less
+#     FILE_PATH_CHANGES, replaced by a check that each new file has a
+#     MAINTAINERS entry (get_maintainer.pl finds a subsystem for it);
 #   - kernel-doc -Wall on the .c and .h files it touches;
 #   - a W=1 build with sparse (C=2) of the directories it touches, plus
 #     kernel/dma; this also shows that the series is bisectable.
@@ -28,7 +30,7 @@ sparse=$(sparse_bin)
 
 # "file: warning: text" lines, without line numbers, for comparing commits.
 warnings() {
-	sed -n -E 's|^([^ :]+):[0-9]+(:[0-9]+)?: (warning|error): (.*)$|\1: \3: \4|p' |
+	sed -n -E 's#^([^ :]+):[0-9]+(:[0-9]+)?: (warning|error): (.*)$#\1: \3: \4#p' |
 		sed -E "s|^$check/||; s|^\.\./\.\./check/||" | sort -u
 }
 
@@ -48,7 +50,7 @@ kdoc_warnings() {
 	local f
 	for f in "$@"; do
 		[ ! -f "$check/$f" ] || (cd "$check" && scripts/kernel-doc -none -Wall "$f" 2>&1)
-	done | warnings
+	done | sed -n -E 's#^[Ww]arning: ([^ :]+):[0-9]+:? (.*)$#\1: warning: \2#p' | sort -u
 }
 
 fail=0
@@ -76,11 +78,27 @@ for commit in $(git -C "$TREE" rev-list --reverse base..series); do
 		pfile=$log.patch
 		git -C "$TREE" format-patch -1 --stdout "$commit" > "$pfile"
 	fi
-	if "$TREE/scripts/checkpatch.pl" --root="$TREE" --strict --quiet --no-summary \
-		--show-types --ignore PARENTHESIS_ALIGNMENT "$pfile" > "$log.checkpatch" 2>&1; then
+	# Debian's python3 first: spdxcheck.py needs python3-ply and python3-git.
+	if PATH=/usr/bin:$PATH "$TREE/scripts/checkpatch.pl" --root="$TREE" --strict \
+		--quiet --no-summary --show-types \
+		--ignore PARENTHESIS_ALIGNMENT,FILE_PATH_CHANGES "$pfile" > "$log.checkpatch" 2>&1; then
 		result "$name" checkpatch ok
 	else
 		result "$name" checkpatch FAIL "$(grep -cE '^(ERROR|WARNING|CHECK)' "$log.checkpatch") reports, see ${log#"$TOP"/}.checkpatch"
+	fi
+
+	# checkpatch's FILE_PATH_CHANGES asks whether MAINTAINERS needs updating
+	# for any new file; answer it: each new file needs a subsystem entry.
+	orphans=
+	for f in $(git -C "$TREE" diff --name-only --diff-filter=A "$commit^" "$commit"); do
+		sub=$(cd "$TREE" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+			--subsystem --no-email --no-l --no-r -f "$f" 2>/dev/null | head -n 1)
+		[ -n "$sub" ] && [ "$sub" != "THE REST" ] || orphans+=" $f"
+	done
+	if [ -z "$orphans" ]; then
+		result "$name" maintainers ok
+	else
+		result "$name" maintainers FAIL "no MAINTAINERS entry for$orphans"
 	fi
 
 	git -C "$check" checkout -q --detach "$commit^"

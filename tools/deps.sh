@@ -16,6 +16,8 @@ needs=(
 	/usr/share/qemu/qboot.rom:qemu-system-data spatch:coccinelle
 	/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev
 	/usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
+	/usr/lib/python3/dist-packages/ply/__init__.py:python3-ply
+	/usr/lib/python3/dist-packages/git/__init__.py:python3-git
 )
 missing=()
 for n in "${needs[@]}"; do
