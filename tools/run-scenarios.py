@@ -180,7 +180,8 @@ def print_table(results):
         rows.append((r['name'], '(boot)', '', '', '', f"{r['seconds']:.1f}"))
         if r['error']:
             rows.append((r['name'], 'FAILED: ' + r['error'], '', '', '', ''))
-    widths = [max(len(str(row[i])) for row in rows if len(str(row[1])) < 60 or i != 1)
+    widths = [max(len(str(row[i])) for row in rows
+                  if i != 1 or not str(row[1]).startswith('FAILED'))
               for i in range(6)]
     for row in rows:
         print('  '.join(str(c).ljust(w) if i < 2 else str(c).rjust(w)
