@@ -12,16 +12,20 @@ mapfile -t dirs < <(git -C "$TREE" diff --name-only --diff-filter=AM base series
 		    grep '\.c$' | xargs -r -n1 dirname | sort -u)
 [ ${#dirs[@]} -gt 0 ] || { note "coccicheck: the series touches no C files"; exit 0; }
 
+# Reports as "file: text", without line numbers; a failed run is fatal, so
+# that a broken spatch can never look like a clean report.
 report() {	# rev
 	local d
 	git -C "$check" checkout -q --detach "$1"
 	for d in "${dirs[@]}"; do
-		make -s -C "$check" coccicheck MODE=report M="$d" J="$JOBS" 2>&1 |
-			grep -E '^[^ :]+:[0-9]+:' || true
+		make -s -C "$check" coccicheck MODE=report M="$d" J="$JOBS" \
+			> "$out/cocci.raw" 2>&1 ||
+			die "make coccicheck M=$d failed at $1 (see build/results/cocci.raw)"
+		grep -E '^[^ :]+:[0-9]+:' "$out/cocci.raw" | sed "s|^\./|$d/|" || true
 	done | sed -E 's|^([^ :]+):[0-9]+:[0-9-]+: |\1: |' | sort -u
 }
-report base > "$out/cocci.base"
-report "$(git -C "$TREE" rev-parse series)" > "$out/cocci.series"
+report base > "$out/cocci.base" || exit
+report "$(git -C "$TREE" rev-parse series)" > "$out/cocci.series" || exit
 new=$(comm -13 "$out/cocci.base" "$out/cocci.series")
 if [ -n "$new" ]; then
 	echo "$new" >&2
