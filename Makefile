@@ -3,6 +3,7 @@
 #
 #   make run     build x86_64, boot its scenarios, print the results table
 #   make test    everything: checks, both arches, every scenario
+#   make mutants replay the deliberate breakages in configs/mutants.toml
 #
 # Variables: ARCH (x86_64, arm64 or all), SCENARIO (comma-separated names),
 # KERNEL_SRC (your own kernel tree as the base), KVM=1 (use KVM, not TCG),
@@ -16,7 +17,7 @@ ARCHES = $(if $(filter all,$(ARCH)),x86_64 arm64,$(subst $(comma), ,$(ARCH)))
 comma := ,
 
 .PHONY: run test deps base tree export build boot summary check-roundtrip \
-	check-patches check-cocci check-errors clean help
+	check-patches check-cocci check-errors mutants clean help
 
 run: deps base
 	@[ -d build/linux ] || tools/make-tree.sh
@@ -59,6 +60,9 @@ check-cocci:
 
 check-errors:
 	@tools/check-errors.sh
+
+mutants:
+	@tools/mutants.py
 
 clean:
 	rm -rf build

@@ -9,12 +9,12 @@ set -euo pipefail
 arch=${1:-}
 cross=$(cross_compile "$arch")
 [ -f "$TREE/tools/testing/kunit/kunit.py" ] || die "no build/linux; run 'make tree' first"
-out=$BUILD/out/$arch
+out=${BUILD_OUT:-$BUILD/out}/$arch
 mkdir -p "$out"
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 cc=gcc
 ! command -v ccache > /dev/null || cc="ccache ${cross}gcc"
-note "building $arch in build/out/$arch"
+note "building $arch in ${out#"$TOP"/}"
 start=$SECONDS
 if ! python3 "$TREE/tools/testing/kunit/kunit.py" build --arch="$arch" \
 		${cross:+--cross_compile="$cross"} --build_dir="$out" \
@@ -22,6 +22,6 @@ if ! python3 "$TREE/tools/testing/kunit/kunit.py" build --arch="$arch" \
 		--kunitconfig="$TOP/configs/kunit-$arch.config" \
 		--make_options="CC=$cc" --jobs="$JOBS" > "$out/build.log" 2>&1; then
 	grep -E 'error|ERROR|missing|not set' "$out/build.log" | head -n 20 >&2
-	die "$arch kernel build failed (log: build/out/$arch/build.log)"
+	die "$arch kernel build failed (log: ${out#"$TOP"/}/build.log)"
 fi
 note "built $arch in $((SECONDS - start)) s"

@@ -5,7 +5,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BASE_FILE=${BASE_FILE:-$TOP/BASE}
 BUILD=${BUILD:-$TOP/build}
 CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dma-series}
-TREE=$BUILD/linux
+TREE=${BUILD_TREE:-$BUILD/linux}
 SERIES=${SERIES:-$TOP/series}
 JOBS=${JOBS:-$(nproc)}
 

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Replay the deliberate breakages in configs/mutants.toml: each must turn
+its scenario red.
+
+Each mutant is applied alone to build/mutant, a worktree of build/linux at
+the series' head, built for x86_64 in build/out/mutant/x86_64 and booted
+with tools/run-scenarios.py.  A mutant that builds and boots green survived,
+and so does one that fails to build (it proves nothing).  Prints one line
+per mutant with the cases that killed it; exits non-zero if any survived.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tomllib
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(TOP, 'build')
+TREE = os.path.join(BUILD, 'linux')
+WORK = os.path.join(BUILD, 'mutant')
+OUT = os.path.join(BUILD, 'out', 'mutant')
+
+
+class UserError(Exception):
+    """A bad argument or input: reported as one line, exit 2."""
+
+
+def git(*args, cwd=WORK):
+    return subprocess.run(['git', *args], cwd=cwd, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def prepare():
+    if not os.path.isdir(os.path.join(TREE, '.git')):
+        raise UserError('no build/linux; run make tree first')
+    head = git('rev-parse', 'series', cwd=TREE).strip()
+    if not os.path.exists(os.path.join(WORK, '.git')):
+        git('worktree', 'prune', cwd=TREE)
+        git('worktree', 'add', '-q', '--detach', WORK, head, cwd=TREE)
+    git('checkout', '-q', '-f', '--detach', head)
+
+
+def run_mutant(name, m, results):
+    path = os.path.join(WORK, m['file'])
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    if text.count(m['find']) != 1:
+        return 'SKIP', f"find text occurs {text.count(m['find'])} times in {m['file']}"
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text.replace(m['find'], m['replace']))
+    try:
+        env = dict(os.environ, BUILD_TREE=WORK, BUILD_OUT=OUT)
+        build = subprocess.run([os.path.join(TOP, 'tools/build-kernel.sh'), 'x86_64'],
+                               env=env, capture_output=True, text=True, check=False)
+        if build.returncode:
+            return 'SURVIVED', 'does not build: ' + build.stderr.strip().splitlines()[-1]
+        res = os.path.join(results, name)
+        boot = subprocess.run([os.path.join(TOP, 'tools/run-scenarios.py'),
+                               '--scenario', m['scenario'], '--tree', WORK,
+                               '--out', OUT, '--results', res],
+                              capture_output=True, text=True, check=False)
+        with open(os.path.join(res, 'scenarios.json'), encoding='utf-8') as f:
+            r = json.load(f)[0]
+        if boot.returncode == 0:
+            return 'SURVIVED', f"{m['scenario']} stayed green"
+        killers = [f"{x['name']}: {c}" for x in r['suites'] for c in x['failures']]
+        return 'killed', f"{m['scenario']}: " + ('; '.join(killers[:4]) or r['error'])
+    finally:
+        git('checkout', '-q', '--', m['file'])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('names', nargs='*', help='mutants to run (default: all)')
+    ap.add_argument('--mutants', default=os.path.join(TOP, 'configs/mutants.toml'))
+    args = ap.parse_args()
+    try:
+        with open(args.mutants, 'rb') as f:
+            table = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise UserError(f'{args.mutants}: {e}') from e
+    for name in args.names:
+        if name not in table:
+            raise UserError(f"unknown mutant '{name}' (known: {' '.join(table)})")
+    prepare()
+    results = os.path.join(BUILD, 'results', 'mutants')
+    os.makedirs(results, exist_ok=True)
+    survived = 0
+    for name in args.names or table:
+        status, detail = run_mutant(name, table[name], results)
+        survived += status != 'killed'
+        print(f'{status:8} {name}: {detail}', flush=True)
+    print(f'{len(args.names or table) - survived} killed, {survived} survived')
+    return 1 if survived else 0
+
+
+if __name__ == '__main__':
+    try:
+        sys.exit(main())
+    except UserError as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(2)
+    except subprocess.CalledProcessError as e:
+        print(f'error: {" ".join(e.cmd)} failed: {e.stderr.strip()}', file=sys.stderr)
+        sys.exit(1)
