@@ -84,6 +84,21 @@ def qemu_command(s, kernel):
     return cmd
 
 
+def console_lines(text):
+    """The console's lines, less printk's replays: when a console line is
+    interrupted, printk prints "** replaying previous printk message **" and
+    the whole line again, and the truncated first copy would read as a
+    second KTAP result."""
+    lines = []
+    for line in text.splitlines():
+        if line.strip() == '** replaying previous printk message **':
+            if lines:
+                lines.pop()
+            continue
+        lines.append(line)
+    return lines
+
+
 def suite_seconds(log):
     """Seconds per suite, from the printk timestamps around its KTAP."""
     start, times = {}, {}
@@ -129,7 +144,7 @@ def boot(name, s, args, kunit_parser, kunit_printer):
     text = output.decode('utf-8', 'replace')
     with open(logpath, 'w', encoding='utf-8') as f:
         f.write('# ' + ' '.join(cmd) + '\n' + text)
-    log = text.splitlines()
+    log = console_lines(text)
 
     test = kunit_parser.parse_run_tests(log, kunit_printer.null_printer)
     seconds = suite_seconds(log)

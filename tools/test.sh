@@ -14,13 +14,14 @@ mkdir -p "$results"
 start=$SECONDS
 
 step() {	# name command...
-	local name=$1 log rc
+	local name=$1 log rc t=$SECONDS
 	shift
 	log=$results/step-${name// /-}.log
 	note "$name"
 	"$@" > >(tee "$log") 2>&1
 	rc=$?
 	wait
+	printf '%s\t%d\n' "$name" $((SECONDS - t)) >> "$results/times.tsv"
 	if grep -qE '^(ok|FAIL) ' "$log"; then
 		grep -E '^(ok|FAIL) ' "$log" | sed -E "s/^(ok|FAIL) +/\1\t$name: /" |
 			awk -F'\t' '{print $2 "\t" ($1 == "ok" ? "pass" : "fail")}' >> "$results/checks.tsv"
@@ -44,8 +45,11 @@ for arch in x86_64 arm64; do
 	step "build $arch" "$TOP/tools/build-kernel.sh" "$arch"
 done
 note "booting every scenario"
+t=$SECONDS
 "$TOP/tools/run-scenarios.py" --arch all
+printf 'boot\t%d\n' $((SECONDS - t)) >> "$results/times.tsv"
 step "per-patch checks" "$TOP/tools/check-patches.sh"
 step coccicheck "$TOP/tools/check-cocci.sh"
+note "seconds per step: $(tr '\t\n' '= ' < "$results/times.tsv")"
 note "make test took $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
 exec "$TOP/tools/summary.py"
