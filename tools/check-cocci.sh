@@ -7,6 +7,8 @@ set -euo pipefail
 
 check=$BUILD/check
 out=$BUILD/results
+cache=$BUILD/cache/cocci
+mkdir -p "$cache"
 [ -e "$check/.git" ] || die "no build/check worktree; run tools/check-patches.sh first"
 mapfile -t dirs < <(git -C "$TREE" diff --name-only --diff-filter=AM base series |
 		    grep '\.c$' | xargs -r -n1 dirname | sort -u)
@@ -14,14 +16,21 @@ mapfile -t dirs < <(git -C "$TREE" diff --name-only --diff-filter=AM base series
 
 # Reports as "file: text", without line numbers; a failed run is fatal, so
 # that a broken spatch can never look like a clean report.
+# A directory's report is a function of its source tree and the scripts,
+# so it is kept per tree id in build/cache/cocci.
 report() {	# rev
-	local d
-	git -C "$check" checkout -q --detach "$1"
+	local d key
 	for d in "${dirs[@]}"; do
-		make -s -C "$check" coccicheck MODE=report M="$d" J="$JOBS" \
-			> "$out/cocci.raw" 2>&1 ||
-			die "make coccicheck M=$d failed at $1 (see build/results/cocci.raw)"
-		grep -E '^[^ :]+:[0-9]+:' "$out/cocci.raw" | sed "s|^\./|$d/|" || true
+		key=$cache/$(git -C "$TREE" rev-parse "$1:$d")-$(git -C "$TREE" rev-parse "$1:scripts/coccinelle")
+		if [ ! -f "$key" ]; then
+			git -C "$check" checkout -q --detach "$1"
+			make -s -C "$check" coccicheck MODE=report M="$d" J="$JOBS" \
+				> "$out/cocci.raw" 2>&1 ||
+				die "make coccicheck M=$d failed at $1 (see build/results/cocci.raw)"
+			{ grep -E '^[^ :]+:[0-9]+:' "$out/cocci.raw" || true; } |
+				sed "s|^\./|$d/|" > "$key"
+		fi
+		cat "$key"
 	done | sed -E 's|^([^ :]+):[0-9]+:[0-9-]+: |\1: |' | sort -u
 }
 report base > "$out/cocci.base" || exit

@@ -19,7 +19,8 @@ set -euo pipefail
 check=$BUILD/check
 out=$BUILD/out/check
 logs=$BUILD/results/patches
-mkdir -p "$out" "$logs"
+cache=$BUILD/cache/patches
+mkdir -p "$out" "$logs" "$cache"
 if [ ! -e "$check/.git" ]; then
 	git -C "$TREE" worktree prune
 	git -C "$TREE" worktree add -q --detach "$check" base
@@ -37,17 +38,40 @@ warnings() {
 # W=1 and sparse warnings of the commit checked out, for directories $@.
 build_warnings() {
 	local d
+	git -C "$check" checkout -q --detach "$rev"
 	cp "$BUILD/out/x86_64/.config" "$out/.config"
 	"${kmake[@]}" olddefconfig > /dev/null 2>&1
 	for d in "$@"; do
 		[ ! -d "$out/$d" ] || find "$out/$d" -name '*.o' -delete
 	done
-	"${kmake[@]}" W=1 C=2 CHECK="$sparse" "$@" 2>&1 | tee -a "$log.build" | warnings
+	"${kmake[@]}" W=1 C=2 CHECK="$sparse" "$@" 2>&1 | tee "$cache/build.log" | warnings
 	return "${PIPESTATUS[0]}"
+}
+
+# The warnings of $rev (W=1 and sparse for directories, or kernel-doc for
+# files) depend only on the source tree, the config and the checker, so they
+# are kept in build/cache/ under those, and a patch's parent shares them
+# with the patch before it.
+cached() {	# kind rev args...
+	local kind=$1 key
+	rev=$2
+	shift 2
+	key=$kind-$(git -C "$TREE" rev-parse "$rev^{tree}")-$(echo "$* $sparse" |
+		cat - "$BUILD/out/x86_64/.config" | md5sum | cut -c1-12)
+	if [ ! -f "$cache/$key.status" ]; then
+		if "${kind}_warnings" "$@" > "$cache/$key.out"; then
+			echo 0 > "$cache/$key.status"
+		else
+			echo 1 > "$cache/$key.status"
+		fi
+	fi
+	cat "$cache/$key.out"
+	return "$(cat "$cache/$key.status")"
 }
 
 kdoc_warnings() {
 	local f
+	git -C "$check" checkout -q --detach "$rev"
 	for f in "$@"; do
 		[ ! -f "$check/$f" ] || (cd "$check" && scripts/kernel-doc -none -Wall "$f" 2>&1)
 	done | sed -n -E 's#^[Ww]arning: ([^ :]+):[0-9]+:? (.*)$#\1: warning: \2#p' | sort -u
@@ -101,12 +125,10 @@ for commit in $(git -C "$TREE" rev-list --reverse base..series); do
 		result "$name" maintainers FAIL "no MAINTAINERS entry for$orphans"
 	fi
 
-	git -C "$check" checkout -q --detach "$commit^"
-	kdoc_warnings "${srcs[@]}" > "$log.kdoc-before"
-	build_warnings "${dirs[@]}" > "$log.w1-before" || true
-	git -C "$check" checkout -q --detach "$commit"
-	kdoc_warnings "${srcs[@]}" > "$log.kdoc-after"
-	if build_warnings "${dirs[@]}" > "$log.w1-after"; then built=1; else built=0; fi
+	cached kdoc "$commit^" "${srcs[@]}" > "$log.kdoc-before"
+	cached build "$commit^" "${dirs[@]}" > "$log.w1-before" || true
+	cached kdoc "$commit" "${srcs[@]}" > "$log.kdoc-after"
+	if cached build "$commit" "${dirs[@]}" > "$log.w1-after"; then built=1; else built=0; fi
 
 	new=$(comm -13 "$log.kdoc-before" "$log.kdoc-after")
 	if [ -z "$new" ]; then
@@ -116,7 +138,7 @@ for commit in $(git -C "$TREE" rev-list --reverse base..series); do
 	fi
 	new=$(comm -13 "$log.w1-before" "$log.w1-after")
 	if [ $built = 0 ]; then
-		result "$name" 'W=1 sparse' FAIL "build of ${dirs[*]} failed, see ${log#"$TOP"/}.build"
+		result "$name" 'W=1 sparse' FAIL "build of ${dirs[*]} failed, see build/cache/patches/build.log"
 	elif [ -n "$new" ]; then
 		result "$name" 'W=1 sparse' FAIL "$(head -n 1 <<< "$new")"
 	else
