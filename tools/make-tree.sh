@@ -26,8 +26,8 @@ git clone -q --shared --no-checkout "$BASE_REPO" "$new"
 # git am needs a committer; the export (--zero-commit) never shows it.
 git config user.email > /dev/null || git -C "$new" config user.email harness@dma-series.invalid
 git config user.name > /dev/null || git -C "$new" config user.name dma-series
-git -C "$new" checkout -q -b series "$BASE_USED"
-git -C "$new" tag base "$BASE_USED"
+git -C "$new" checkout -q -B series "$BASE_USED"
+git -C "$new" tag -f base "$BASE_USED" > /dev/null
 
 mapfile -t patches < <(grep -v '^#' "$SERIES/series" 2>/dev/null | sed '/^$/d')
 for p in "${patches[@]}"; do
