@@ -19,9 +19,7 @@ comma := ,
 .PHONY: run test deps base tree export build boot summary check-roundtrip \
 	check-patches check-cocci check-errors mutants clean help
 
-run: deps base
-	@[ -d build/linux ] || tools/make-tree.sh
-	@for a in $(ARCHES); do tools/build-kernel.sh $$a || exit; done
+run: build
 	@tools/run-scenarios.py --arch $(ARCH) --scenario "$(SCENARIO)"
 
 test:
