@@ -3,10 +3,11 @@
 its scenario red.
 
 Each mutant is applied alone to build/mutant, a worktree of build/linux at
-the series' head, built for x86_64 in build/out/mutant/x86_64 and booted
-with tools/run-scenarios.py.  A mutant that builds and boots green survived,
-and so does one that fails to build (it proves nothing).  Prints one line
-per mutant with the cases that killed it; exits non-zero if any survived.
+the series' head, built for its scenario's arch in build/out/mutant/ARCH and
+booted with tools/run-scenarios.py.  A mutant that builds and boots green
+survived, and so does one that fails to build (it proves nothing), or one
+that leaves green a suite it names in 'suites'.  Prints one line per mutant
+with the cases that killed it; exits non-zero if any survived.
 """
 import argparse
 import json
@@ -41,7 +42,18 @@ def prepare():
     git('checkout', '-q', '-f', '--detach', head)
 
 
-def run_mutant(name, m, results):
+def load(path):
+    try:
+        with open(path, 'rb') as f:
+            return tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise UserError(f'{path}: {e}') from e
+
+
+def run_mutant(name, m, scenarios, results):
+    if m.get('scenario') not in scenarios:
+        return 'SKIP', f"unknown scenario '{m.get('scenario')}'"
+    arch = scenarios[m['scenario']]['arch']
     path = os.path.join(WORK, m['file'])
     with open(path, encoding='utf-8') as f:
         text = f.read()
@@ -51,7 +63,7 @@ def run_mutant(name, m, results):
         f.write(text.replace(m['find'], m['replace']))
     try:
         env = dict(os.environ, BUILD_TREE=WORK, BUILD_OUT=OUT)
-        build = subprocess.run([os.path.join(TOP, 'tools/build-kernel.sh'), 'x86_64'],
+        build = subprocess.run([os.path.join(TOP, 'tools/build-kernel.sh'), arch],
                                env=env, capture_output=True, text=True, check=False)
         if build.returncode:
             return 'SURVIVED', 'does not build: ' + build.stderr.strip().splitlines()[-1]
@@ -65,6 +77,10 @@ def run_mutant(name, m, results):
         if boot.returncode == 0:
             return 'SURVIVED', f"{m['scenario']} stayed green"
         killers = [f"{x['name']}: {c}" for x in r['suites'] for c in x['failures']]
+        red = {x['name'] for x in r['suites'] if x['failed']}
+        green = [x for x in m.get('suites', []) if x not in red]
+        if green:
+            return 'SURVIVED', f"{m['scenario']}: {' '.join(green)} stayed green"
         return 'killed', f"{m['scenario']}: " + ('; '.join(killers[:4]) or r['error'])
     finally:
         git('checkout', '-q', '--', m['file'])
@@ -74,12 +90,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('names', nargs='*', help='mutants to run (default: all)')
     ap.add_argument('--mutants', default=os.path.join(TOP, 'configs/mutants.toml'))
+    ap.add_argument('--scenarios', default=os.path.join(TOP, 'configs/scenarios.toml'))
     args = ap.parse_args()
-    try:
-        with open(args.mutants, 'rb') as f:
-            table = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise UserError(f'{args.mutants}: {e}') from e
+    table = load(args.mutants)
+    scenarios = load(args.scenarios)
     for name in args.names:
         if name not in table:
             raise UserError(f"unknown mutant '{name}' (known: {' '.join(table)})")
@@ -88,7 +102,7 @@ def main():
     os.makedirs(results, exist_ok=True)
     survived = 0
     for name in args.names or table:
-        status, detail = run_mutant(name, table[name], results)
+        status, detail = run_mutant(name, table[name], scenarios, results)
         survived += status != 'killed'
         print(f'{status:8} {name}: {detail}', flush=True)
     print(f'{len(args.names or table) - survived} killed, {survived} survived')

@@ -31,9 +31,11 @@ ARCHES = {
 }
 FIELDS = {'arch': str, 'machine': str, 'cpu': str, 'memory': int, 'smp': int,
           'devices': list, 'cmdline': str, 'timeout': int, 'suites': list}
-OPTIONAL = {'expect': list}
+OPTIONAL = {'expect': list, 'edu': list, 'backend': str}
 CRASH = re.compile(r'Kernel panic|Oops|BUG: |Internal error:|Unable to handle kernel')
 STAMP = re.compile(r'^\[\s*(\d+\.\d+)\]')
+# The backend that the dma_edu suite reads from the kernel and reports.
+BACKEND = re.compile(r'# edu_test_backend: backend: (.+?)\s*$')
 
 
 class UserError(Exception):
@@ -55,6 +57,13 @@ def load_scenarios(path):
             raise UserError(f'{path}: [{name}] has unknown fields {sorted(unknown)}')
         if s['arch'] not in ARCHES:
             raise UserError(f'{path}: [{name}] has unknown arch {s["arch"]}')
+        if not all(isinstance(b, int) and 1 <= b <= 64 for b in s.get('edu', [])):
+            raise UserError(f'{path}: [{name}] edu needs DMA widths from 1 to 64')
+        for pattern in s.get('expect', []) + [s.get('backend', '')]:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise UserError(f'{path}: [{name}] has a bad regex {pattern!r}: {e}') from e
     return table
 
 
@@ -73,14 +82,19 @@ def select(table, arches, names):
 def qemu_command(s, kernel):
     a = ARCHES[s['arch']]
     accel = 'kvm' if os.environ.get('KVM') == '1' else 'tcg'
+    edu = s.get('edu', [])
     cmdline = (f"console={a['console']} kunit_shutdown=reboot panic=-1 "
                f"{s['cmdline']}").strip()
+    if edu:
+        cmdline += ' edu_kunit.dma_bits=' + ','.join(map(str, edu))
     cmd = [a['qemu'], '-nodefaults', '-display', 'none', '-serial', 'stdio',
            '-no-reboot', '-accel', accel, '-machine', s['machine'],
            '-cpu', s['cpu'], '-m', str(s['memory']), '-smp', str(s['smp']),
            '-kernel', kernel, '-append', cmdline]
     for dev in s['devices']:
         cmd += ['-device', dev]
+    for bits in edu:
+        cmd += ['-device', f'edu,dma_mask={(1 << bits) - 1:#x}']
     return cmd
 
 
@@ -125,7 +139,7 @@ def leaves(test):
 
 def boot(name, s, args, kunit_parser, kunit_printer):
     result = dict(name=name, arch=s['arch'], status='fail', error='',
-                  seconds=0.0, suites=[])
+                  seconds=0.0, backend='', suites=[])
     kernel = os.path.join(args.out, s['arch'], ARCHES[s['arch']]['image'])
     if not os.path.exists(kernel):
         result['error'] = f'no kernel at {os.path.relpath(kernel, TOP)}'
@@ -163,6 +177,8 @@ def boot(name, s, args, kunit_parser, kunit_printer):
             skips=sorted({f'{c.name}: {c.skip_reason}' for c in cases
                           if c.status == kunit_parser.TestStatus.SKIPPED})))
 
+    backend = next((m.group(1) for m in map(BACKEND.search, log) if m), '')
+    result['backend'] = backend
     ran = {x['name'] for x in result['suites']}
     crash = next((line for line in log if CRASH.search(line)), None)
     missing_expect = [p for p in s.get('expect', [])
@@ -179,6 +195,9 @@ def boot(name, s, args, kunit_parser, kunit_printer):
         result['error'] = 'missing suites: ' + ' '.join(sorted(set(s['suites']) - ran))
     elif missing_expect:
         result['error'] = 'console lacks: ' + ' | '.join(missing_expect)
+    elif 'backend' in s and not re.search(s['backend'], backend):
+        result['error'] = (f"backend is '{backend or 'not reported'}', "
+                           f"not /{s['backend']}/")
     elif any(x['failed'] for x in result['suites']):
         result['error'] = 'test failures'
     else:
@@ -192,11 +211,12 @@ def print_table(results):
         for x in r['suites']:
             rows.append((r['name'], x['name'], x['passed'], x['failed'],
                          x['skipped'], f"{x['seconds']:.2f}"))
-        rows.append((r['name'], '(boot)', '', '', '', f"{r['seconds']:.1f}"))
+        boot = f"(boot; backend: {r['backend']})" if r.get('backend') else '(boot)'
+        rows.append((r['name'], boot, '', '', '', f"{r['seconds']:.1f}"))
         if r['error']:
             rows.append((r['name'], 'FAILED: ' + r['error'], '', '', '', ''))
     widths = [max(len(str(row[i])) for row in rows
-                  if i != 1 or not str(row[1]).startswith('FAILED'))
+                  if i != 1 or not str(row[1]).startswith(('FAILED', '(boot')))
               for i in range(6)]
     for row in rows:
         print('  '.join(str(c).ljust(w) if i < 2 else str(c).rjust(w)
