@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Per-patch checks, with each patch of build/linux applied in turn in a
-# separate worktree (build/check, built in build/out/check for x86_64):
+# Per-patch checks, with each patch of build/linux (fixes/, then series/)
+# applied in turn in a separate worktree (build/check, built in
+# build/out/check for x86_64):
 #   - checkpatch.pl --strict on the patch, less PARENTHESIS_ALIGNMENT, the
 #     continuation-line alignment that kernel/dma already uses, and less
 #     FILE_PATH_CHANGES, replaced by a check that each new file has a
@@ -83,11 +84,15 @@ result() {	# patch check status detail
 	[ "$3" = ok ] || fail=1
 }
 
+# The patch files of fixes/ then series/, in the order of base..series.
+mapfile -t pfiles < <(sed "s|^|$FIXES/|" "$FIXES/series" 2>/dev/null
+		      sed "s|^|$SERIES/|" "$SERIES/series" 2>/dev/null)
 n=0
 for commit in $(git -C "$TREE" rev-list --reverse base..series); do
 	n=$((n + 1))
-	patch=$(sed -n "${n}p" "$SERIES/series")
-	name=${patch:-$(git -C "$TREE" log -1 --format=%s "$commit")}
+	patch=${pfiles[n - 1]:-}
+	name=${patch#"$TOP"/}
+	name=${name:-$(git -C "$TREE" log -1 --format=%s "$commit")}
 	log=$logs/$(printf %04d "$n")
 	rm -f "$log".*
 	mapfile -t files < <(git -C "$TREE" diff --name-only --diff-filter=AM "$commit^" "$commit")
@@ -96,8 +101,8 @@ for commit in $(git -C "$TREE" rev-list --reverse base..series); do
 	mapfile -t srcs < <(printf '%s\n' "${files[@]}" | grep -E '\.[ch]$' || true)
 
 	# checkpatch, on the patch as exported when series/ matches the tree
-	if [ -n "$patch" ] && [ -f "$SERIES/$patch" ]; then
-		pfile=$SERIES/$patch
+	if [ -n "$patch" ] && [ -f "$patch" ]; then
+		pfile=$patch
 	else
 		pfile=$log.patch
 		git -C "$TREE" format-patch -1 --stdout "$commit" > "$pfile"

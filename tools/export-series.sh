@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Write branch "series" of build/linux as git format-patch output: the cover
-# letter (from the branch description), the numbered patches and the order
-# file series/series.  An optional argument names another output directory
-# (tools/check-roundtrip.sh uses one); the default rewrites series/.
-# --zero-commit and --no-signature keep the output independent of commit ids
-# and of the git version, so that import followed by export is byte-identical.
+# Write build/linux back as git format-patch output: branch "fixes" (base..
+# fixes) to fixes/ and branch "series" (fixes..series) to series/, each with
+# its cover letter (from the branch description), numbered patches and order
+# file "series".  series/ records the fixes as prerequisite-patch-id lines
+# under its base-commit.  An optional argument names another directory to
+# write fixes/ and series/ into (tools/check-roundtrip.sh uses one); the
+# default rewrites those of the repository.  --zero-commit and --no-signature
+# keep the output independent of commit ids and of the git version, so that
+# import followed by export is byte-identical.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=${1:-$SERIES}
+series_out=${1:+$1/series}
+fixes_out=${1:+$1/fixes}
+series_out=${series_out:-$SERIES}
+fixes_out=${fixes_out:-$FIXES}
 [ -d "$TREE/.git" ] || die "no build/linux; run 'make tree' first"
 git=(git -C "$TREE")
 gitdir=$("${git[@]}" rev-parse --absolute-git-dir)
@@ -19,8 +25,13 @@ gitdir=$("${git[@]}" rev-parse --absolute-git-dir)
 [ -z "$("${git[@]}" status --porcelain --untracked-files=no)" ] ||
 	die "build/linux has uncommitted changes; commit them (git commit --fixup) first"
 if "${git[@]}" log --format=%s base..series | grep -q '^\(fixup\|squash\|amend\)! '; then
-	die "build/linux has fixup commits; run 'git rebase -i --autosquash base' there first"
+	die "build/linux has fixup commits; run 'git rebase -i --autosquash --update-refs base' there first"
 fi
+"${git[@]}" rev-parse -q --verify fixes > /dev/null ||
+	die "build/linux has no branch 'fixes'; run 'make tree FORCE=1'"
+"${git[@]}" merge-base --is-ancestor base fixes &&
+	"${git[@]}" merge-base --is-ancestor fixes series ||
+	die "branch 'fixes' of build/linux is not between base and series; rebase with --update-refs"
 
 # The cover letter is signed and dated as the last patch's author, not as
 # whoever exports it and when.
@@ -29,10 +40,19 @@ GIT_COMMITTER_EMAIL=$("${git[@]}" log -1 --format=%ae series)
 GIT_COMMITTER_DATE=$("${git[@]}" log -1 --format=%ad --date=raw series)
 export GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_COMMITTER_DATE
 
-mkdir -p "$out"
-rm -f "$out"/*.patch "$out/series"
-"${git[@]}" format-patch -q --zero-commit --no-signature --cover-letter \
-	--cover-from-description=subject --base="$("${git[@]}" rev-parse base)" \
-	-o "$out" base..series
-(cd "$out" && ls -- *.patch | grep -v '^0000-cover-letter.patch$' > series)
-[ "$out" != "$SERIES" ] || note "series/: $(wc -l < "$out/series") patches"
+# write DIR RANGE: the patches of RANGE, a cover letter and the order file.
+write() {
+	local out=$1 range=$2
+	mkdir -p "$out"
+	rm -f "$out"/*.patch "$out/series"
+	if [ -n "$("${git[@]}" rev-list "$range")" ]; then
+		"${git[@]}" format-patch -q --zero-commit --no-signature --cover-letter \
+			--cover-from-description=subject --base="$("${git[@]}" rev-parse base)" \
+			-o "$out" "$range"
+	fi
+	(cd "$out" && { ls -- *.patch 2>/dev/null || true; } |
+		grep -v '^0000-cover-letter.patch$' > series || true)
+}
+write "$fixes_out" base..fixes
+write "$series_out" fixes..series
+[ -n "${1:-}" ] || note "fixes/: $(wc -l < "$fixes_out/series") patches, series/: $(wc -l < "$series_out/series") patches"

@@ -7,6 +7,7 @@ BUILD=${BUILD:-$TOP/build}
 CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dma-series}
 TREE=${BUILD_TREE:-$BUILD/linux}
 SERIES=${SERIES:-$TOP/series}
+FIXES=${FIXES:-$TOP/fixes}
 JOBS=${JOBS:-$(nproc)}
 
 # One line on stderr and a non-zero exit: every user error ends this way.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Create build/linux: a git tree holding the base (tag "base") with series/
-# applied by git am on branch "series".  The cover letter's subject and body
-# become the branch description, which tools/export-series.sh turns back into
-# the cover letter.  The tree is built aside and renamed into place only once
+# Create build/linux: a git tree holding the base (tag "base"), the fixes
+# series fixes/ applied by git am on branch "fixes", and series/ on top of it
+# on branch "series".  Each cover letter's subject and body become its
+# branch's description, which tools/export-series.sh turns back into the
+# cover letter.  The tree is built aside and renamed into place only once
 # every patch applied, so a failed import never leaves a usable-looking tree.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,27 +27,35 @@ git clone -q --shared --no-checkout "$BASE_REPO" "$new"
 # git am needs a committer; the export (--zero-commit) never shows it.
 git config user.email > /dev/null || git -C "$new" config user.email harness@dma-series.invalid
 git config user.name > /dev/null || git -C "$new" config user.name dma-series
-git -C "$new" checkout -q -B series "$BASE_USED"
 git -C "$new" tag -f base "$BASE_USED" > /dev/null
 
-mapfile -t patches < <(grep -v '^#' "$SERIES/series" 2>/dev/null | sed '/^$/d')
-for p in "${patches[@]}"; do
-	[ -f "$SERIES/$p" ] || die "series/series names $p, which is not in series/"
-done
-if [ ${#patches[@]} -gt 0 ]; then
-	if ! (cd "$SERIES" && git -C "$new" am -q --committer-date-is-author-date \
-			"${patches[@]/#/$SERIES/}") > "$BUILD/am.log" 2>&1; then
-		failed=$(git -C "$new" am --show-current-patch=raw 2>/dev/null |
-			 sed -n 's/^Subject: //p' | head -n 1)
-		mv "$new" "$TREE.failed"
-		die "a patch does not apply to $BASE_LABEL: '$failed' (log: build/am.log, tree: build/linux.failed)"
+# apply DIR BRANCH: git am the patches DIR/series names, on top of HEAD, and
+# give BRANCH (at the result) the cover letter as its description.
+apply() {
+	local dir=$1 branch=$2 p patches failed
+	mapfile -t patches < <(grep -v '^#' "$dir/series" 2>/dev/null | sed '/^$/d')
+	for p in "${patches[@]}"; do
+		[ -f "$dir/$p" ] || die "${dir#"$TOP"/}/series names $p, which is not in ${dir#"$TOP"/}/"
+	done
+	if [ ${#patches[@]} -gt 0 ]; then
+		if ! (cd "$dir" && git -C "$new" am -q --committer-date-is-author-date \
+				"${patches[@]/#/$dir/}") > "$BUILD/am.log" 2>&1; then
+			failed=$(git -C "$new" am --show-current-patch=raw 2>/dev/null |
+				 sed -n 's/^Subject: //p' | head -n 1)
+			mv "$new" "$TREE.failed"
+			die "a patch does not apply to $BASE_LABEL: '$failed' (log: build/am.log, tree: build/linux.failed)"
+		fi
 	fi
-fi
+	git -C "$new" branch -f "$branch" HEAD
+	if [ -f "$dir/0000-cover-letter.patch" ]; then
+		"$TOP/tools/cover-letter.py" extract "$dir/0000-cover-letter.patch" > "$BUILD/cover.txt"
+		git -C "$new" config "branch.$branch.description" "$(cat "$BUILD/cover.txt")"
+	fi
+}
 
-cover=$SERIES/0000-cover-letter.patch
-if [ -f "$cover" ]; then
-	"$TOP/tools/cover-letter.py" extract "$cover" > "$BUILD/cover.txt"
-	git -C "$new" config branch.series.description "$(cat "$BUILD/cover.txt")"
-fi
+git -C "$new" checkout -q --detach "$BASE_USED"
+apply "$FIXES" fixes
+apply "$SERIES" series
+git -C "$new" checkout -q series
 mv "$new" "$TREE"
-note "build/linux: $(git -C "$TREE" rev-list --count base..HEAD) patches on $BASE_LABEL"
+note "build/linux: $(git -C "$TREE" rev-list --count base..fixes) fixes and $(git -C "$TREE" rev-list --count fixes..series) patches on $BASE_LABEL"
