@@ -12,10 +12,10 @@ load_base
 if [ -d "$TREE" ]; then
 	if [ "${FORCE:-0}" != 1 ]; then
 		if "$TOP/tools/check-roundtrip.sh" --quiet; then
-			note "build/linux is already the base plus series/"
+			note "build/linux is already the base plus fixes/ and series/"
 			exit 0
 		fi
-		die "build/linux has work that is not in series/ (or series/ changed); run 'make export', or 'make tree FORCE=1' to discard it"
+		die "build/linux has work that is not in fixes/ or series/ (or they changed); run 'make export', or 'make tree FORCE=1' to discard it"
 	fi
 	rm -rf "$TREE"
 fi
