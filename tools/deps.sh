@@ -12,6 +12,8 @@ needs=(
 	gcc:gcc make:make flex:flex bison:bison bc:bc perl:perl git:git
 	rsync:rsync cpio:cpio xz:xz-utils dpkg-deb:dpkg ccache:ccache
 	aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
+	/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
+	/usr/aarch64-linux-gnu/lib/libc.a:libc6-dev-arm64-cross
 	qemu-system-x86_64:qemu-system-x86 qemu-system-aarch64:qemu-system-arm
 	/usr/share/qemu/qboot.rom:qemu-system-data spatch:coccinelle
 	/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev

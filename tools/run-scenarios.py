@@ -25,13 +25,14 @@ from summary import kunit_counts
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARCHES = {
     'x86_64': dict(qemu='qemu-system-x86_64', image='arch/x86/boot/bzImage',
-                   console='ttyS0'),
+                   console='ttyS0', cc='gcc'),
     'arm64': dict(qemu='qemu-system-aarch64', image='arch/arm64/boot/Image.gz',
-                  console='ttyAMA0'),
+                  console='ttyAMA0', cc='aarch64-linux-gnu-gcc'),
 }
 FIELDS = {'arch': str, 'machine': str, 'cpu': str, 'memory': int, 'smp': int,
           'devices': list, 'cmdline': str, 'timeout': int, 'suites': list}
-OPTIONAL = {'expect': list, 'edu': list, 'backend': str}
+OPTIONAL = {'expect': list, 'edu': list, 'backend': str, 'disk': int,
+            'init': str}
 CRASH = re.compile(r'Kernel panic|Oops|BUG: |Internal error:|Unable to handle kernel')
 STAMP = re.compile(r'^\[\s*(\d+\.\d+)\]')
 # The backend that the dma_edu suite reads from the kernel and reports.
@@ -57,6 +58,10 @@ def load_scenarios(path):
             raise UserError(f'{path}: [{name}] has unknown fields {sorted(unknown)}')
         if s['arch'] not in ARCHES:
             raise UserError(f'{path}: [{name}] has unknown arch {s["arch"]}')
+        if 'disk' in s and not 1 <= s['disk'] <= 4096:
+            raise UserError(f'{path}: [{name}] disk needs a size from 1 to 4096 MiB')
+        if 'init' in s and not os.path.isfile(os.path.join(TOP, s['init'])):
+            raise UserError(f"{path}: [{name}] init {s['init']} is not a file")
         if not all(isinstance(b, int) and 1 <= b <= 64 for b in s.get('edu', [])):
             raise UserError(f'{path}: [{name}] edu needs DMA widths from 1 to 64')
         for pattern in s.get('expect', []) + [s.get('backend', '')]:
@@ -79,11 +84,14 @@ def select(table, arches, names):
             and ('all' in arches or s['arch'] in arches)]
 
 
-def qemu_command(s, kernel):
+def qemu_command(s, kernel, initrd=None, disk=None):
     a = ARCHES[s['arch']]
     accel = 'kvm' if os.environ.get('KVM') == '1' else 'tcg'
     edu = s.get('edu', [])
-    cmdline = (f"console={a['console']} kunit_shutdown=reboot panic=-1 "
+    # With an /init, KUnit must not end the boot: the kernel goes on to run
+    # /init after the built-in suites, and /init powers the machine off.
+    shutdown = '' if initrd else 'kunit_shutdown=reboot '
+    cmdline = (f"console={a['console']} {shutdown}panic=-1 "
                f"{s['cmdline']}").strip()
     if edu:
         cmdline += ' edu_kunit.dma_bits=' + ','.join(map(str, edu))
@@ -91,11 +99,46 @@ def qemu_command(s, kernel):
            '-no-reboot', '-accel', accel, '-machine', s['machine'],
            '-cpu', s['cpu'], '-m', str(s['memory']), '-smp', str(s['smp']),
            '-kernel', kernel, '-append', cmdline]
+    if initrd:
+        cmd += ['-initrd', initrd]
+    if disk:
+        # iommu_platform=on: the disk uses the DMA API, as real hardware does.
+        cmd += ['-drive', f'file={disk},if=none,format=raw,id=disk0',
+                '-device', 'virtio-blk-pci,drive=disk0,iommu_platform=on,'
+                'disable-legacy=on']
     for dev in s['devices']:
         cmd += ['-device', dev]
     for bits in edu:
         cmd += ['-device', f'edu,dma_mask={(1 << bits) - 1:#x}']
     return cmd
+
+
+def make_initrd(s, args, name):
+    """Compile the scenario's /init statically for its arch and pack it into
+    an initramfs with the kernel's own usr/gen_init_cpio.  Returns the path,
+    or raises UserError with what went wrong."""
+    a = ARCHES[s['arch']]
+    gen = os.path.join(args.out, s['arch'], 'usr/gen_init_cpio')
+    if not os.access(gen, os.X_OK):
+        raise UserError(f'no {os.path.relpath(gen, TOP)}: the kernel needs '
+                        'CONFIG_BLK_DEV_INITRD')
+    init = os.path.join(args.results, f'{name}.init')
+    cpio = os.path.join(args.results, f'{name}.cpio')
+    cc = subprocess.run([a['cc'], '-static', '-O2', '-Wall', '-o', init,
+                         os.path.join(TOP, s['init'])],
+                        capture_output=True, text=True, check=False)
+    if cc.returncode:
+        raise UserError(f"cannot compile {s['init']} with {a['cc']}: "
+                        + (cc.stderr.strip().splitlines() or ['?'])[-1])
+    listing = ('dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n'
+               'dir /sys 0755 0 0\n'
+               f'file /init {init} 0755 0 0\n')
+    with open(cpio, 'wb') as f:
+        packed = subprocess.run([gen, '-'], input=listing.encode(), stdout=f,
+                                stderr=subprocess.PIPE, check=False)
+    if packed.returncode:
+        raise UserError(f'gen_init_cpio failed: {packed.stderr.decode().strip()}')
+    return cpio
 
 
 def console_lines(text):
@@ -144,7 +187,18 @@ def boot(name, s, args, kunit_parser, kunit_printer):
     if not os.path.exists(kernel):
         result['error'] = f'no kernel at {os.path.relpath(kernel, TOP)}'
         return result
-    cmd = qemu_command(s, kernel)
+    initrd = disk = None
+    try:
+        if 'init' in s:
+            initrd = make_initrd(s, args, name)
+    except (UserError, OSError) as e:
+        result['error'] = str(e)
+        return result
+    if 'disk' in s:
+        disk = os.path.join(args.results, f'{name}.disk')
+        with open(disk, 'wb') as f:
+            f.truncate(s['disk'] << 20)
+    cmd = qemu_command(s, kernel, initrd, disk)
     logpath = os.path.join(args.results, f'{name}.log')
     start = time.monotonic()
     try:
