@@ -133,9 +133,12 @@ int main(void)
 		printf("blk-write: FAILED: not done after %d s\n", DEADLINE);
 		show("/sys/block/vda/stat");
 		show("/sys/block/vda/inflight");
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		printf("blk-write: FAILED\n");
+		fflush(stdout);
+		/* No sync(): it would wait for the stalled writes. */
+		reboot(RB_POWER_OFF);
 	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		printf("blk-write: FAILED\n");
 	fflush(stdout);
 	sync();
 	reboot(RB_POWER_OFF);
