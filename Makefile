@@ -4,6 +4,7 @@
 #   make run     build x86_64, boot its scenarios, print the results table
 #   make test    everything: checks, both arches, every scenario
 #   make mutants replay the deliberate breakages in configs/mutants.toml
+#   make bench   time legacy mappings against mapping records (configs/bench.toml)
 #
 # Variables: ARCH (x86_64, arm64 or all), SCENARIO (comma-separated names),
 # KERNEL_SRC (your own kernel tree as the base), KVM=1 (use KVM, not TCG),
@@ -11,13 +12,14 @@
 
 SHELL := /bin/bash
 export KERNEL_SRC KVM FORCE JOBS CACHE_DIR
+ARCH_GIVEN := $(filter command line environment,$(origin ARCH))
 ARCH ?= x86_64
 SCENARIO ?=
 ARCHES = $(if $(filter all,$(ARCH)),x86_64 arm64,$(subst $(comma), ,$(ARCH)))
 comma := ,
 
 .PHONY: run test deps base tree export build boot summary check-roundtrip \
-	check-patches check-cocci check-errors mutants clean help
+	check-patches check-cocci check-errors mutants bench clean help
 
 run: build
 	@tools/run-scenarios.py --arch $(ARCH) --scenario "$(SCENARIO)"
@@ -61,6 +63,12 @@ check-errors:
 
 mutants:
 	@tools/mutants.py
+
+# ARCH defaults to x86_64 for run; bench covers both unless ARCH is given.
+bench: ARCH := $(if $(ARCH_GIVEN),$(ARCH),all)
+bench: build
+	@tools/bench.py --arch $(ARCH); a=$$?; \
+	 tools/bench.py --arch $(ARCH) --icount && exit $$a
 
 clean:
 	rm -rf build

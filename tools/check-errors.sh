@@ -29,6 +29,10 @@ expect_error "unknown scenario" "unknown scenario 'nope'" \
 	"$TOP/tools/run-scenarios.py" --scenario nope
 expect_error "unknown arch (boot)" "unknown arch 'sparc'" \
 	"$TOP/tools/run-scenarios.py" --arch sparc
+expect_error "unknown bench boot" "unknown boot 'nope'" \
+	"$TOP/tools/bench.py" --boot nope
+expect_error "bad bench rounds" "--rounds must be 1 to 50" \
+	"$TOP/tools/bench.py" --rounds 0
 expect_error "unknown arch (build)" "unknown arch 'sparc'" \
 	"$TOP/tools/build-kernel.sh" sparc
 mkdir -p "$tmp/plain"

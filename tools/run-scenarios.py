@@ -113,10 +113,11 @@ def qemu_command(s, kernel, initrd=None, disk=None):
     return cmd
 
 
-def make_initrd(s, args, name):
+def make_initrd(s, args, name, extra=()):
     """Compile the scenario's /init statically for its arch and pack it into
-    an initramfs with the kernel's own usr/gen_init_cpio.  Returns the path,
-    or raises UserError with what went wrong."""
+    an initramfs with the kernel's own usr/gen_init_cpio, with the (path in
+    the initramfs, file) pairs of @extra.  Returns the path, or raises
+    UserError with what went wrong."""
     a = ARCHES[s['arch']]
     gen = os.path.join(args.out, s['arch'], 'usr/gen_init_cpio')
     if not os.access(gen, os.X_OK):
@@ -132,7 +133,8 @@ def make_initrd(s, args, name):
                         + (cc.stderr.strip().splitlines() or ['?'])[-1])
     listing = ('dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n'
                'dir /sys 0755 0 0\n'
-               f'file /init {init} 0755 0 0\n')
+               f'file /init {init} 0755 0 0\n'
+               + ''.join(f'file {dest} {src} 0755 0 0\n' for dest, src in extra))
     with open(cpio, 'wb') as f:
         packed = subprocess.run([gen, '-'], input=listing.encode(), stdout=f,
                                 stderr=subprocess.PIPE, check=False)

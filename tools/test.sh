@@ -48,6 +48,9 @@ note "booting every scenario"
 t=$SECONDS
 "$TOP/tools/run-scenarios.py" --arch all
 printf 'boot\t%d\n' $((SECONDS - t)) >> "$results/times.tsv"
+# One round on one boot per arch: make bench works, not how fast anything is.
+step "bench smoke" "$TOP/tools/bench.py" --rounds 1 \
+	--boot x86_64-intel-iommu-lazy,arm64-smmuv3-lazy
 step "per-patch checks" "$TOP/tools/check-patches.sh"
 step coccicheck "$TOP/tools/check-cocci.sh"
 note "seconds per step: $(tr '\t\n' '= ' < "$results/times.tsv")"

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Time legacy streaming mappings against mapping records, in one boot each.
+
+For each boot in configs/bench.toml (a scenario of configs/scenarios.toml,
+booted without KUnit and with DMA-API debug off), the initramfs holds
+tools/bench-init.c as /init and the kernel's own tools/dma/dma_map_benchmark,
+built statically for the arch.  /init binds an edu device to the kernel's map
+benchmark and alternates the legacy single mode with the record mode, so that
+both sides run in the same boot, on the same device, in turn.  The table
+gives the median of each side's per-run averages, in ns, and the ratio
+record / legacy.  Writes build/results/bench.json and bench-<boot>.log.
+
+Under TCG, wall-clock time also measures how QEMU happens to translate and
+chain the guest's code, which can move a 100 ns operation by 50 ns either
+way.  --icount runs QEMU with -icount shift=0, where the guest's clock
+advances one ns per instruction: the table then counts the instructions
+each side executes (bench-icount.json, bench-icount-<boot>.log).
+"""
+import argparse
+import importlib.util
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import tomllib
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, 'tools'))
+spec = importlib.util.spec_from_file_location(
+    'run_scenarios', os.path.join(TOP, 'tools/run-scenarios.py'))
+rs = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rs)
+
+HEADER = re.compile(r'dma mapping benchmark\((\w+)_MODE\)')
+RESULT = re.compile(r'latency\(ns\): map (\d+) unmap (\d+) '
+                    r'sync_for_cpu (\d+) sync_for_device (\d+)'
+                    r'( \(device treated as non-coherent\))?')
+OPS = ('map', 'unmap', 'sync_for_cpu', 'sync_for_device')
+MODES = {'SINGLE': 'legacy', 'REC': 'record'}
+
+
+def build_tool(arch, tree, out):
+    """The kernel's dma_map_benchmark, static, built by its own Makefile."""
+    dest = os.path.join(out, 'bench', arch) + '/'
+    os.makedirs(dest, exist_ok=True)
+    cc = rs.ARCHES[arch]['cc']
+    made = subprocess.run(['make', '-s', '-C', os.path.join(tree, 'tools/dma'),
+                           f'OUTPUT={dest}', f'CC={cc} -static'],
+                          capture_output=True, text=True, check=False)
+    tool = dest + 'dma_map_benchmark'
+    if made.returncode or not os.path.exists(tool):
+        raise rs.UserError(f'cannot build tools/dma/dma_map_benchmark for {arch}: '
+                           + (made.stderr.strip().splitlines() or ['?'])[-1])
+    return tool
+
+
+def parse(log):
+    """{(coherency, side): {op: [ns per run]}} from the tool's output."""
+    samples, mode = {}, None
+    for line in log:
+        m = HEADER.search(line)
+        if m:
+            mode = MODES.get(m.group(1))
+            continue
+        m = RESULT.search(line)
+        if m and mode:
+            key = ('non-coherent' if m.group(5) else 'coherent', mode)
+            runs = samples.setdefault(key, {op: [] for op in OPS})
+            for op, v in zip(OPS, m.groups()[:4]):
+                runs[op].append(int(v))
+            mode = None
+    return samples
+
+
+def bench(name, b, scenarios, args, tools):
+    s = dict(scenarios[name])
+    s['init'] = 'tools/bench-init.c'
+    s['cmdline'] = (f"{s['cmdline']} kunit.enable=0 dma_debug=off "
+                    f"BENCH_ROUNDS={args.rounds} BENCH_SECONDS={args.seconds} "
+                    f"BENCH_NC={int(b.get('noncoherent', False))}").strip()
+    # Runs per boot: rounds x 2 sides x (2 with noncoherent); under -icount a
+    # guest second takes several host seconds.
+    runs = args.rounds * 2 * (2 if b.get('noncoherent') else 1)
+    s['timeout'] = 120 + runs * args.seconds * (12 if args.icount else 3)
+    result = dict(name=name, arch=s['arch'], error='', seconds=0.0, rows=[])
+    kernel = os.path.join(args.out, s['arch'], rs.ARCHES[s['arch']]['image'])
+    if not os.path.exists(kernel):
+        result['error'] = f'no kernel at {os.path.relpath(kernel, TOP)}'
+        return result
+    initrd = rs.make_initrd(s, args, f'{args.prefix}-{name}',
+                            extra=[('/dma_map_benchmark', tools[s['arch']])])
+    cmd = rs.qemu_command(s, kernel, initrd)
+    if args.icount:
+        cmd += ['-icount', 'shift=0']
+    start = time.monotonic()
+    try:
+        out = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=s['timeout'],
+                             check=False).stdout
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout or b''
+        result['error'] = f"timed out after {s['timeout']} s"
+    result['seconds'] = round(time.monotonic() - start, 1)
+    text = out.decode('utf-8', 'replace')
+    with open(os.path.join(args.results, f'{args.prefix}-{name}.log'), 'w',
+              encoding='utf-8') as f:
+        f.write('# ' + ' '.join(cmd) + '\n' + text)
+    log = rs.console_lines(text)
+    if not result['error'] and not any(line.startswith('bench: done') for line in log):
+        failed = [line for line in log if 'FAILED' in line or 'ioctl' in line]
+        result['error'] = (failed or ['no "bench: done"'])[0].strip()
+    samples = parse(log)
+    for coherency in ('coherent', 'non-coherent'):
+        legacy = samples.get((coherency, 'legacy'))
+        record = samples.get((coherency, 'record'))
+        if not legacy or not record:
+            continue
+        for op in OPS:
+            lg, rc = statistics.median(legacy[op]), statistics.median(record[op])
+            result['rows'].append(dict(coherency=coherency, op=op, legacy_ns=lg,
+                                       record_ns=rc, runs=len(legacy[op]),
+                                       ratio=round(rc / lg, 3) if lg else None))
+    if not result['error'] and not result['rows']:
+        result['error'] = 'no results in the console'
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--arch', default='all', help='x86_64, arm64 or all')
+    ap.add_argument('--boot', default='', help='boots (comma-separated); default: all')
+    ap.add_argument('--rounds', type=int, default=5, help='runs per side')
+    ap.add_argument('--seconds', type=int, default=1, help='seconds per run')
+    ap.add_argument('--icount', action='store_true',
+                    help='QEMU -icount shift=0: guest time counts instructions')
+    ap.add_argument('--bench', default=os.path.join(TOP, 'configs/bench.toml'))
+    ap.add_argument('--scenarios', default=os.path.join(TOP, 'configs/scenarios.toml'))
+    ap.add_argument('--tree', default=os.path.join(TOP, 'build/linux'))
+    ap.add_argument('--out', default=os.path.join(TOP, 'build/out'))
+    ap.add_argument('--results', default=os.path.join(TOP, 'build/results'))
+    args = ap.parse_args()
+    args.prefix = 'bench-icount' if args.icount else 'bench'
+    if not 1 <= args.rounds <= 50 or not 1 <= args.seconds <= 60:
+        raise rs.UserError('--rounds must be 1 to 50 and --seconds 1 to 60')
+
+    scenarios = rs.load_scenarios(args.scenarios)
+    try:
+        with open(args.bench, 'rb') as f:
+            table = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise rs.UserError(f'{args.bench}: {e}') from e
+    for name, b in table.items():
+        if name not in scenarios:
+            raise rs.UserError(f'{args.bench}: [{name}] is no scenario of {args.scenarios}')
+        if set(b) - {'noncoherent'}:
+            raise rs.UserError(f'{args.bench}: [{name}] has unknown fields')
+    names = [n for n in args.boot.split(',') if n]
+    for n in names:
+        if n not in table:
+            raise rs.UserError(f"unknown boot '{n}' (known: {' '.join(table)})")
+    chosen = [n for n in rs.select(scenarios, args.arch.split(','), names)
+              if n in table]
+    if not chosen:
+        raise rs.UserError(f'no boot matches arch {args.arch}')
+
+    os.makedirs(args.results, exist_ok=True)
+    tools = {a: build_tool(a, args.tree, args.out)
+             for a in sorted({scenarios[n]['arch'] for n in chosen})}
+    results = []
+    for name in chosen:
+        print(f'>>> benchmarking {name}', file=sys.stderr, flush=True)
+        results.append(bench(name, table[name], scenarios, args, tools))
+    with open(os.path.join(args.results, f'{args.prefix}.json'), 'w',
+              encoding='utf-8') as f:
+        json.dump(results, f, indent=1)
+
+    clock = ('guest instructions (QEMU -icount shift=0)' if args.icount
+             else 'wall-clock ns under QEMU TCG')
+    print(f'{clock}: median of {args.rounds} runs of {args.seconds} s per side, '
+          'one 4 KiB page, DMA_BIDIRECTIONAL; ratio = record / legacy')
+    rows = [('boot', 'device', 'op', 'legacy', 'record', 'ratio')]
+    for r in results:
+        for x in r['rows']:
+            rows.append((r['name'], x['coherency'], x['op'], f"{x['legacy_ns']:.0f}",
+                         f"{x['record_ns']:.0f}", f"{x['ratio']:.2f}"))
+        if r['error']:
+            rows.append((r['name'], 'FAILED: ' + r['error'], '', '', '', ''))
+    widths = [max(len(row[i]) for row in rows if not row[1].startswith('FAILED'))
+              for i in range(6)]
+    for row in rows:
+        print('  '.join(c.ljust(w) if i < 3 else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+    return 1 if any(r['error'] for r in results) else 0
+
+
+if __name__ == '__main__':
+    try:
+        sys.exit(main())
+    except rs.UserError as e:
+        print(f'error: {e}', file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
