@@ -84,7 +84,7 @@ def bench(name, b, scenarios, args, tools):
     # Runs per boot: rounds x 2 sides x (2 with noncoherent); under -icount a
     # guest second takes several host seconds.
     runs = args.rounds * 2 * (2 if b.get('noncoherent') else 1)
-    s['timeout'] = 120 + runs * args.seconds * (12 if args.icount else 3)
+    s['timeout'] = 120 + runs * args.seconds * (30 if args.icount else 3)
     result = dict(name=name, arch=s['arch'], error='', seconds=0.0, rows=[])
     kernel = os.path.join(args.out, s['arch'], rs.ARCHES[s['arch']]['image'])
     if not os.path.exists(kernel):
