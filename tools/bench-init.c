@@ -6,7 +6,11 @@
  * tools/dma/dma_map_benchmark (packed as /dma_map_benchmark), in the legacy
  * single mode and in the record mode, alternately, BENCH_ROUNDS times each,
  * BENCH_SECONDS seconds a run; with BENCH_NC=1 each run is repeated with the
- * device treated as non-coherent.  The tool prints the results; bench.py
+ * device treated as non-coherent.  With BENCH_MANAGED=1 it then runs, for
+ * 1, 100 and 10,000 mappings outstanding, plain mappings, managed ones and
+ * the 2014 devres-per-mapping design (the ring modes: SINGLE_MODE with -o,
+ * MANAGED_MODE and DEVRES_MODE), alternately, BENCH_ROUNDS times each.
+ * The tool prints the results; bench.py
  * reads them from the console.  Ends with "bench: done" and powers off.
  * Settings come from the kernel command line (unknown NAME=value
  * parameters are init's environment).
@@ -60,7 +64,7 @@ static int write_file(const char *path, const char *val)
 
 static int bind_edu(void)
 {
-	char path[256];
+	char path[320];
 	struct dirent *d;
 	DIR *dir = opendir(PCI);
 
@@ -83,16 +87,17 @@ static int bind_edu(void)
 	return -1;
 }
 
-static int run(int mode, int seconds, int nc)
+static int run(int mode, int seconds, int nc, int outstanding)
 {
-	char m[8], s[8];
+	char m[8], s[8], o[16];
 	char *argv[] = { "/dma_map_benchmark", "-t", "1", "-s", s, "-b", "64",
-			 "-d", "0", "-m", m, nc ? "-c" : NULL, NULL };
+			 "-d", "0", "-m", m, "-o", o, nc ? "-c" : NULL, NULL };
 	int status;
 	pid_t pid;
 
 	snprintf(m, sizeof(m), "%d", mode);
 	snprintf(s, sizeof(s), "%d", seconds);
+	snprintf(o, sizeof(o), "%d", outstanding);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
@@ -109,10 +114,14 @@ int main(void)
 {
 	/* The tool's modes: 0 is SINGLE_MODE (legacy), 2 is REC_MODE. */
 	static const int modes[] = { 0, 2 };
+	/* 0 with -o is the plain ring, 3 MANAGED_MODE, 4 DEVRES_MODE. */
+	static const int ring_modes[] = { 0, 3, 4 };
+	static const int outstanding[] = { 1, 100, 10000 };
 	int rounds = env_int("BENCH_ROUNDS", 3);
 	int seconds = env_int("BENCH_SECONDS", 1);
 	int nc_max = env_int("BENCH_NC", 0) ? 1 : 0;
-	int r, i, nc, failed = 0;
+	int managed = env_int("BENCH_MANAGED", 0);
+	int r, i, n, nc, failed = 0;
 
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
@@ -124,9 +133,17 @@ int main(void)
 	for (r = 0; !failed && r < rounds; r++)
 		for (nc = 0; nc <= nc_max; nc++)
 			for (i = 0; i < 2; i++)
-				if (run(modes[i], seconds, nc)) {
+				if (run(modes[i], seconds, nc, 0)) {
 					printf("bench: FAILED: mode %d%s\n",
 					       modes[i], nc ? " -c" : "");
+					failed = 1;
+				}
+	for (n = 0; managed && !failed && n < 3; n++)
+		for (r = 0; !failed && r < rounds; r++)
+			for (i = 0; i < 3; i++)
+				if (run(ring_modes[i], seconds, 0, outstanding[n])) {
+					printf("bench: FAILED: mode %d -o %d\n",
+					       ring_modes[i], outstanding[n]);
 					failed = 1;
 				}
 	printf("bench: %s\n", failed ? "FAILED" : "done");

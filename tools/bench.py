@@ -15,6 +15,12 @@ chain the guest's code, which can move a 100 ns operation by 50 ns either
 way.  --icount runs QEMU with -icount shift=0, where the guest's clock
 advances one ns per instruction: the table then counts the instructions
 each side executes (bench-icount.json, bench-icount-<boot>.log).
+
+Boots marked "managed" also time managed streaming mappings: a ring of 1,
+100 and 10,000 mappings outstanding, each loop mapping one and unmapping the
+oldest, with plain mappings, managed ones (dmam_map_single()) and the 2014
+design of a devres per mapping, alternately in the same boot.  That table
+gives map + unmap in ns and the ratios to plain.
 """
 import argparse
 import importlib.util
@@ -34,12 +40,15 @@ spec = importlib.util.spec_from_file_location(
 rs = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(rs)
 
-HEADER = re.compile(r'dma mapping benchmark\((\w+)_MODE\)')
+HEADER = re.compile(r'dma mapping benchmark\((\w+)_MODE\).*?(?:outstanding:(\d+))?\s*$')
 RESULT = re.compile(r'latency\(ns\): map (\d+) unmap (\d+) '
                     r'sync_for_cpu (\d+) sync_for_device (\d+)'
                     r'( \(device treated as non-coherent\))?')
 OPS = ('map', 'unmap', 'sync_for_cpu', 'sync_for_device')
 MODES = {'SINGLE': 'legacy', 'REC': 'record'}
+# With mappings outstanding, the ring modes.
+RING_MODES = {'SINGLE': 'plain', 'MANAGED': 'managed', 'DEVRES': 'devres'}
+OUTSTANDING = (1, 100, 10000)
 
 
 def build_tool(arch, tree, out):
@@ -58,16 +67,19 @@ def build_tool(arch, tree, out):
 
 
 def parse(log):
-    """{(coherency, side): {op: [ns per run]}} from the tool's output."""
+    """{(coherency, side): {op: [ns per run]}} from the tool's output; ring
+    runs are keyed (outstanding, side)."""
     samples, mode = {}, None
     for line in log:
         m = HEADER.search(line)
         if m:
-            mode = MODES.get(m.group(1))
+            n = int(m.group(2) or 0)
+            mode = (n, RING_MODES.get(m.group(1))) if n else MODES.get(m.group(1))
             continue
         m = RESULT.search(line)
         if m and mode:
-            key = ('non-coherent' if m.group(5) else 'coherent', mode)
+            key = (mode if isinstance(mode, tuple) else
+                   ('non-coherent' if m.group(5) else 'coherent', mode))
             runs = samples.setdefault(key, {op: [] for op in OPS})
             for op, v in zip(OPS, m.groups()[:4]):
                 runs[op].append(int(v))
@@ -80,12 +92,16 @@ def bench(name, b, scenarios, args, tools):
     s['init'] = 'tools/bench-init.c'
     s['cmdline'] = (f"{s['cmdline']} kunit.enable=0 dma_debug=off "
                     f"BENCH_ROUNDS={args.rounds} BENCH_SECONDS={args.seconds} "
-                    f"BENCH_NC={int(b.get('noncoherent', False))}").strip()
-    # Runs per boot: rounds x 2 sides x (2 with noncoherent); under -icount a
-    # guest second takes several host seconds.
+                    f"BENCH_NC={int(b.get('noncoherent', False))} "
+                    f"BENCH_MANAGED={int(b.get('managed', False))}").strip()
+    # Runs per boot: rounds x 2 sides x (2 with noncoherent), and rounds x 3
+    # sides x 3 counts when managed; under -icount a guest second takes
+    # several host seconds.
     runs = args.rounds * 2 * (2 if b.get('noncoherent') else 1)
+    runs += args.rounds * 9 if b.get('managed') else 0
     s['timeout'] = 120 + runs * args.seconds * (30 if args.icount else 3)
-    result = dict(name=name, arch=s['arch'], error='', seconds=0.0, rows=[])
+    result = dict(name=name, arch=s['arch'], error='', seconds=0.0, rows=[],
+                  managed=[])
     kernel = os.path.join(args.out, s['arch'], rs.ARCHES[s['arch']]['image'])
     if not os.path.exists(kernel):
         result['error'] = f'no kernel at {os.path.relpath(kernel, TOP)}'
@@ -123,6 +139,19 @@ def bench(name, b, scenarios, args, tools):
             result['rows'].append(dict(coherency=coherency, op=op, legacy_ns=lg,
                                        record_ns=rc, runs=len(legacy[op]),
                                        ratio=round(rc / lg, 3) if lg else None))
+    for n in OUTSTANDING if b.get('managed') else ():
+        sides = {side: samples.get((n, side)) for side in RING_MODES.values()}
+        if not all(sides.values()):
+            if not result['error']:
+                result['error'] = f'no managed results for {n} outstanding'
+            continue
+        ns = {side: statistics.median([a + u for a, u in zip(v['map'], v['unmap'])])
+              for side, v in sides.items()}
+        result['managed'].append(dict(
+            outstanding=n, runs=len(sides['plain']['map']),
+            plain_ns=ns['plain'], managed_ns=ns['managed'], devres_ns=ns['devres'],
+            managed_ratio=round(ns['managed'] / ns['plain'], 3) if ns['plain'] else None,
+            devres_ratio=round(ns['devres'] / ns['plain'], 3) if ns['plain'] else None))
     if not result['error'] and not result['rows']:
         result['error'] = 'no results in the console'
     return result
@@ -155,7 +184,7 @@ def main():
     for name, b in table.items():
         if name not in scenarios:
             raise rs.UserError(f'{args.bench}: [{name}] is no scenario of {args.scenarios}')
-        if set(b) - {'noncoherent'}:
+        if set(b) - {'noncoherent', 'managed'}:
             raise rs.UserError(f'{args.bench}: [{name}] has unknown fields')
     names = [n for n in args.boot.split(',') if n]
     for n in names:
@@ -193,6 +222,21 @@ def main():
     for row in rows:
         print('  '.join(c.ljust(w) if i < 3 else c.rjust(w)
                         for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+
+    rows = [('boot', 'outstanding', 'plain', 'managed', '2014 devres', 'managed/plain',
+             'devres/plain')]
+    for r in results:
+        for x in r['managed']:
+            rows.append((r['name'], str(x['outstanding']), f"{x['plain_ns']:.0f}",
+                         f"{x['managed_ns']:.0f}", f"{x['devres_ns']:.0f}",
+                         f"{x['managed_ratio']:.2f}", f"{x['devres_ratio']:.2f}"))
+    if len(rows) > 1:
+        print(f'\nmanaged streaming mappings, {clock}: map + unmap with a ring of '
+              'mappings outstanding, median of the runs; ratios to plain')
+        widths = [max(len(row[i]) for row in rows) for i in range(7)]
+        for row in rows:
+            print('  '.join(c.ljust(w) if i < 1 else c.rjust(w)
+                            for i, (c, w) in enumerate(zip(row, widths))).rstrip())
     return 1 if any(r['error'] for r in results) else 0
 
 
