@@ -4,7 +4,8 @@
  * real block I/O through the DMA layer after KUnit has run.
  *
  * Writes MIB MiB (24 unless the kernel command line sets MIB=) of a known
- * pattern to /dev/vda through the page cache, fsyncs, reads it back with
+ * pattern to the disk BLK (vda unless the command line sets BLK=, say
+ * BLK=mmcblk0) through the page cache, fsyncs, reads it back with
  * O_DIRECT so that the bytes come from the disk, compares, and powers off.
  * The writer runs in a child; if it has not finished after 60 s the parent
  * reports the disk's statistics and powers off, so a stalled disk is a clear
@@ -38,6 +39,8 @@
 #define DEADLINE 60
 #define TRACING "/sys/kernel/tracing"
 
+static char dev[64], sysblk[96];
+
 static double now(void)
 {
 	struct timespec ts;
@@ -63,9 +66,9 @@ static int writer(int mib)
 		printf("blk-write: out of memory\n");
 		return 1;
 	}
-	fd = open("/dev/vda", O_WRONLY);
+	fd = open(dev, O_WRONLY);
 	if (fd < 0) {
-		perror("blk-write: open /dev/vda");
+		perror("blk-write: open");
 		return 1;
 	}
 	for (i = 0; i < mib; i++) {
@@ -79,9 +82,9 @@ static int writer(int mib)
 		perror("blk-write: fsync");
 		return 1;
 	}
-	fd = open("/dev/vda", O_RDONLY | O_DIRECT);
+	fd = open(dev, O_RDONLY | O_DIRECT);
 	if (fd < 0) {
-		perror("blk-write: open /dev/vda O_DIRECT");
+		perror("blk-write: open O_DIRECT");
 		return 1;
 	}
 	for (i = 0; i < mib; i++) {
@@ -147,10 +150,14 @@ static long walks_count(void)
 	return hits;
 }
 
-/* Reads and writes completed, from /sys/block/vda/stat. */
+/* Reads and writes completed, from /sys/block/BLK/stat. */
 static long requests(void)
 {
-	FILE *f = fopen("/sys/block/vda/stat", "r");
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stat", sysblk);
+	f = fopen(path, "r");
 	long v[5] = { -1, 0, 0, 0, -1 };
 
 	if (f) {
@@ -162,11 +169,13 @@ static long requests(void)
 	return v[0] < 0 ? -1 : v[0] + v[4];
 }
 
-static void show(const char *path)
+static void show(const char *file)
 {
-	char line[256] = "";
-	FILE *f = fopen(path, "r");
+	char path[160], line[256] = "";
+	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/%s", sysblk, file);
+	f = fopen(path, "r");
 	if (f) {
 		if (!fgets(line, sizeof(line), f))
 			line[0] = '\0';
@@ -179,6 +188,7 @@ static void show(const char *path)
 int main(void)
 {
 	const char *env = getenv("MIB");
+	const char *blk = getenv("BLK");
 	int mib = env ? atoi(env) : 24;
 	long reqs, walks = -1;
 	int status, i, probed;
@@ -186,7 +196,11 @@ int main(void)
 
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
-	show("/sys/block/vda/queue/max_sectors_kb");
+	if (!blk || !*blk || strchr(blk, '/') || strlen(blk) > 32)
+		blk = "vda";
+	snprintf(dev, sizeof(dev), "/dev/%s", blk);
+	snprintf(sysblk, sizeof(sysblk), "/sys/block/%s", blk);
+	show("queue/max_sectors_kb");
 	probed = walks_probe();
 	if (probed < 0)
 		printf("blk-write: FAILED: cannot count IOMMU page-table walks\n");
@@ -205,8 +219,8 @@ int main(void)
 	}
 	if (pid < 0 || i == DEADLINE * 10) {
 		printf("blk-write: FAILED: not done after %d s\n", DEADLINE);
-		show("/sys/block/vda/stat");
-		show("/sys/block/vda/inflight");
+		show("stat");
+		show("inflight");
 		fflush(stdout);
 		/* No sync(): it would wait for the stalled writes. */
 		reboot(RB_POWER_OFF);

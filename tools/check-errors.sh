@@ -35,6 +35,9 @@ expect_error "bad bench rounds" "--rounds must be 1 to 50" \
 	"$TOP/tools/bench.py" --rounds 0
 expect_error "unknown arch (build)" "unknown arch 'sparc'" \
 	"$TOP/tools/build-kernel.sh" sparc
+sed 's/^disk_bus = "sdhci"/disk_bus = "floppy"/' "$TOP/configs/scenarios.toml" > "$tmp/scenarios.toml"
+expect_error "unknown disk bus" "disk_bus must be one of" \
+	"$TOP/tools/run-scenarios.py" --scenarios "$tmp/scenarios.toml" --list
 mkdir -p "$tmp/plain"
 expect_error "KERNEL_SRC not a kernel" "is not a kernel tree" \
 	env KERNEL_SRC="$tmp/plain" BUILD="$tmp/b1" "$TOP/tools/fetch-base.sh"

@@ -32,7 +32,16 @@ ARCHES = {
 FIELDS = {'arch': str, 'machine': str, 'cpu': str, 'memory': int, 'smp': int,
           'devices': list, 'cmdline': str, 'timeout': int, 'suites': list}
 OPTIONAL = {'expect': list, 'edu': list, 'backend': str, 'disk': int,
-            'init': str}
+            'disk_bus': str, 'init': str}
+# How a scenario's disk is attached.  virtio-blk with iommu_platform=on, so
+# that its I/O goes through the DMA API as real hardware's does; or an SD
+# card behind sdhci-pci with ADMA masked out of its capabilities (bits 19
+# and 20 of capareg), so that the kernel's sdhci driver uses SDMA through
+# its bounce buffer.
+DISK_BUSES = {
+    'virtio-blk': ['virtio-blk-pci,drive=disk0,iommu_platform=on,disable-legacy=on'],
+    'sdhci': ['sdhci-pci,capareg=0x056034b4', 'sd-card,drive=disk0'],
+}
 CRASH = re.compile(r'Kernel panic|Oops|BUG: |Internal error:|Unable to handle kernel')
 STAMP = re.compile(r'^\[\s*(\d+\.\d+)\]')
 # The backend that the dma_edu suite reads from the kernel and reports.
@@ -60,6 +69,8 @@ def load_scenarios(path):
             raise UserError(f'{path}: [{name}] has unknown arch {s["arch"]}')
         if 'disk' in s and not 1 <= s['disk'] <= 4096:
             raise UserError(f'{path}: [{name}] disk needs a size from 1 to 4096 MiB')
+        if s.get('disk_bus', 'virtio-blk') not in DISK_BUSES:
+            raise UserError(f"{path}: [{name}] disk_bus must be one of {' '.join(DISK_BUSES)}")
         if 'init' in s and not os.path.isfile(os.path.join(TOP, s['init'])):
             raise UserError(f"{path}: [{name}] init {s['init']} is not a file")
         if not all(isinstance(b, int) and 1 <= b <= 64 for b in s.get('edu', [])):
@@ -102,10 +113,9 @@ def qemu_command(s, kernel, initrd=None, disk=None):
     if initrd:
         cmd += ['-initrd', initrd]
     if disk:
-        # iommu_platform=on: the disk uses the DMA API, as real hardware does.
-        cmd += ['-drive', f'file={disk},if=none,format=raw,id=disk0',
-                '-device', 'virtio-blk-pci,drive=disk0,iommu_platform=on,'
-                'disable-legacy=on']
+        cmd += ['-drive', f'file={disk},if=none,format=raw,id=disk0']
+        for dev in DISK_BUSES[s.get('disk_bus', 'virtio-blk')]:
+            cmd += ['-device', dev]
     for dev in s['devices']:
         cmd += ['-device', dev]
     for bits in edu:
