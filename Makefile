@@ -19,7 +19,8 @@ ARCHES = $(if $(filter all,$(ARCH)),x86_64 arm64,$(subst $(comma), ,$(ARCH)))
 comma := ,
 
 .PHONY: run test deps base tree export build boot summary check-roundtrip \
-	check-patches check-cocci check-errors mutants bench clean help
+	check-patches check-cocci check-cocci-scripts build-fixes check-errors mutants \
+	bench clean help
 
 run: build
 	@tools/run-scenarios.py --arch $(ARCH) --scenario "$(SCENARIO)"
@@ -57,6 +58,12 @@ check-patches:
 
 check-cocci:
 	@tools/check-cocci.sh
+
+check-cocci-scripts:
+	@tools/check-cocci-scripts.sh
+
+build-fixes:
+	@tools/build-fixes.sh
 
 check-errors:
 	@tools/check-errors.sh

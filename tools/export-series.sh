@@ -7,7 +7,9 @@
 # write fixes/ and series/ into (tools/check-roundtrip.sh uses one); the
 # default rewrites those of the repository.  --zero-commit and --no-signature
 # keep the output independent of commit ids and of the git version, so that
-# import followed by export is byte-identical.
+# import followed by export is byte-identical.  Each directory also gets
+# "maintainers": scripts/get_maintainer.pl's answer for each patch, who
+# would receive it (with --no-git: the base has no history).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -44,7 +46,7 @@ export GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_COMMITTER_DATE
 write() {
 	local out=$1 range=$2
 	mkdir -p "$out"
-	rm -f "$out"/*.patch "$out/series"
+	rm -f "$out"/*.patch "$out/series" "$out/maintainers"
 	if [ -n "$("${git[@]}" rev-list "$range")" ]; then
 		"${git[@]}" format-patch -q --zero-commit --no-signature --cover-letter \
 			--cover-from-description=subject --base="$("${git[@]}" rev-parse base)" \
@@ -52,6 +54,12 @@ write() {
 	fi
 	(cd "$out" && { ls -- *.patch 2>/dev/null || true; } |
 		grep -v '^0000-cover-letter.patch$' > series || true)
+	local p
+	while read -r p; do
+		echo "$p:"
+		(cd "$TREE" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+			"$out/$p" 2>/dev/null) | sed 's/^/  /'
+	done < "$out/series" > "$out/maintainers"
 }
 write "$fixes_out" base..fixes
 write "$series_out" fixes..series

@@ -44,6 +44,7 @@ step "bad inputs" "$TOP/tools/check-errors.sh"
 for arch in x86_64 arm64; do
 	step "build $arch" "$TOP/tools/build-kernel.sh" "$arch"
 done
+step "build fixes" "$TOP/tools/build-fixes.sh"
 note "booting every scenario"
 t=$SECONDS
 "$TOP/tools/run-scenarios.py" --arch all
@@ -52,6 +53,7 @@ printf 'boot\t%d\n' $((SECONDS - t)) >> "$results/times.tsv"
 step "bench smoke" "$TOP/tools/bench.py" --rounds 1 \
 	--boot x86_64-intel-iommu-lazy,arm64-smmuv3-lazy
 step "per-patch checks" "$TOP/tools/check-patches.sh"
+step "cocci scripts" "$TOP/tools/check-cocci-scripts.sh"
 step coccicheck "$TOP/tools/check-cocci.sh"
 note "seconds per step: $(tr '\t\n' '= ' < "$results/times.tsv")"
 note "make test took $(( (SECONDS - start) / 60 )) min $(( (SECONDS - start) % 60 )) s"
