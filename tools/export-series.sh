@@ -9,7 +9,8 @@
 # keep the output independent of commit ids and of the git version, so that
 # import followed by export is byte-identical.  Each directory also gets
 # "maintainers": scripts/get_maintainer.pl's answer for each patch, who
-# would receive it (with --no-git: the base has no history).
+# would receive it (with --no-git: the base has no history; with a fixed
+# hash seed, since Perl's hash order otherwise reorders its answer).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -57,7 +58,8 @@ write() {
 	local p
 	while read -r p; do
 		echo "$p:"
-		(cd "$TREE" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		(cd "$TREE" && PERL_HASH_SEED=0 PERL_PERTURB_KEYS=0 \
+			perl scripts/get_maintainer.pl --no-git --no-git-fallback \
 			"$out/$p" 2>/dev/null) | sed 's/^/  /'
 	done < "$out/series" > "$out/maintainers"
 }
