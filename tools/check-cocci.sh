@@ -17,7 +17,9 @@ mapfile -t dirs < <(git -C "$TREE" diff --name-only --diff-filter=AM base series
 		    grep '\.c$' | xargs -r -n1 dirname | sort -u)
 [ ${#dirs[@]} -gt 0 ] || { note "coccicheck: the series touches no C files"; exit 0; }
 
-# Reports as "file: text", without line numbers; a failed run is fatal, so
+# Reports as "file: text", without line numbers (also those in the text,
+# "on line N", so that an edit above a report does not renew it); a failed
+# run is fatal, so
 # that a broken spatch can never look like a clean report.
 # A directory's report is a function of its source tree and the scripts,
 # so it is kept per tree id in build/cache/cocci.
@@ -39,7 +41,7 @@ report() {	# rev
 				sed "s|^\./|$d/|" > "$key"
 		fi
 		cat "$key"
-	done | sed -E 's|^([^ :]+):[0-9]+:[0-9-]+: |\1: |' | sort -u
+	done | sed -E 's|^([^ :]+):[0-9]+:[0-9-]+: |\1: |; s| on line [0-9]+||g' | sort -u
 }
 report base > "$out/cocci.base" || exit
 report "$head" > "$out/cocci.series" || exit
