@@ -13,8 +13,9 @@
 SHELL := /bin/bash
 export KERNEL_SRC KVM FORCE JOBS CACHE_DIR
 ARCH_GIVEN := $(filter command line environment,$(origin ARCH))
-ARCH ?= x86_64
 SCENARIO ?=
+# Without ARCH, the arch of the scenarios named, else x86_64.
+ARCH ?= $(if $(SCENARIO),$(shell tools/run-scenarios.py --scenario "$(SCENARIO)" --arches 2>/dev/null),x86_64)
 ARCHES = $(if $(filter all,$(ARCH)),x86_64 arm64,$(subst $(comma), ,$(ARCH)))
 comma := ,
 
@@ -41,7 +42,8 @@ export:
 	@tools/export-series.sh
 
 build: deps base
-	@[ -d build/linux ] || tools/make-tree.sh
+	@tools/make-tree.sh
+	@[ -n "$(ARCHES)" ] || exec tools/run-scenarios.py --scenario "$(SCENARIO)" --arches
 	@for a in $(ARCHES); do tools/build-kernel.sh $$a || exit; done
 
 boot:
@@ -57,7 +59,7 @@ check-patches:
 	@tools/check-patches.sh
 
 check-cocci:
-	@tools/check-cocci.sh
+	@tools/check-cocci.py
 
 check-cocci-scripts:
 	@tools/check-cocci-scripts.sh

@@ -23,22 +23,18 @@ design of a devres per mapping, alternately in the same boot.  That table
 gives map + unmap in ns and the ratios to plain.
 """
 import argparse
-import importlib.util
 import json
 import os
 import re
 import statistics
 import subprocess
 import sys
-import time
-import tomllib
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(TOP, 'tools'))
-spec = importlib.util.spec_from_file_location(
-    'run_scenarios', os.path.join(TOP, 'tools/run-scenarios.py'))
-rs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(rs)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dmaseries as rs  # noqa: E402
+from dmaseries import scenarios as sc  # noqa: E402
+
+TOP = rs.TOP
 
 HEADER = re.compile(r'dma mapping benchmark\((\w+)_MODE\).*?(?:outstanding:(\d+))?\s*$')
 RESULT = re.compile(r'latency\(ns\): map (\d+) unmap (\d+) '
@@ -106,24 +102,15 @@ def bench(name, b, scenarios, args, tools):
     if not os.path.exists(kernel):
         result['error'] = f'no kernel at {os.path.relpath(kernel, TOP)}'
         return result
-    initrd = rs.make_initrd(s, args, f'{args.prefix}-{name}',
+    initrd = sc.make_initrd(s, args, f'{args.prefix}-{name}',
                             extra=[('/dma_map_benchmark', tools[s['arch']])])
-    cmd = rs.qemu_command(s, kernel, initrd)
+    cmd = sc.qemu_command(s, kernel, initrd)
     if args.icount:
         cmd += ['-icount', 'shift=0']
-    start = time.monotonic()
-    try:
-        out = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, timeout=s['timeout'],
-                             check=False).stdout
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout or b''
+    text, timed_out, result['seconds'] = rs.run_qemu(
+        cmd, s['timeout'], os.path.join(args.results, f'{args.prefix}-{name}.log'))
+    if timed_out:
         result['error'] = f"timed out after {s['timeout']} s"
-    result['seconds'] = round(time.monotonic() - start, 1)
-    text = out.decode('utf-8', 'replace')
-    with open(os.path.join(args.results, f'{args.prefix}-{name}.log'), 'w',
-              encoding='utf-8') as f:
-        f.write('# ' + ' '.join(cmd) + '\n' + text)
     log = rs.console_lines(text)
     if not result['error'] and not any(line.startswith('bench: done') for line in log):
         failed = [line for line in log if 'FAILED' in line or 'ioctl' in line]
@@ -175,22 +162,15 @@ def main():
     if not 1 <= args.rounds <= 50 or not 1 <= args.seconds <= 60:
         raise rs.UserError('--rounds must be 1 to 50 and --seconds 1 to 60')
 
-    scenarios = rs.load_scenarios(args.scenarios)
-    try:
-        with open(args.bench, 'rb') as f:
-            table = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise rs.UserError(f'{args.bench}: {e}') from e
-    for name, b in table.items():
-        if name not in scenarios:
-            raise rs.UserError(f'{args.bench}: [{name}] is no scenario of {args.scenarios}')
-        if set(b) - {'noncoherent', 'managed'}:
-            raise rs.UserError(f'{args.bench}: [{name}] has unknown fields')
+    scenarios = sc.load_scenarios(args.scenarios)
+    table = rs.load_toml(args.bench, {}, {'noncoherent': bool, 'managed': bool},
+                         lambda name, b: None if name in scenarios else
+                         f'is no scenario of {args.scenarios}')
     names = [n for n in args.boot.split(',') if n]
     for n in names:
         if n not in table:
             raise rs.UserError(f"unknown boot '{n}' (known: {' '.join(table)})")
-    chosen = [n for n in rs.select(scenarios, args.arch.split(','), names)
+    chosen = [n for n in sc.select(scenarios, args.arch.split(','), names)
               if n in table]
     if not chosen:
         raise rs.UserError(f'no boot matches arch {args.arch}')
@@ -217,11 +197,7 @@ def main():
                          f"{x['record_ns']:.0f}", f"{x['ratio']:.2f}"))
         if r['error']:
             rows.append((r['name'], 'FAILED: ' + r['error'], '', '', '', ''))
-    widths = [max(len(row[i]) for row in rows if not row[1].startswith('FAILED'))
-              for i in range(6)]
-    for row in rows:
-        print('  '.join(c.ljust(w) if i < 3 else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+    rs.print_table(rows, left=3, skip=lambda row: row[1].startswith('FAILED'))
 
     rows = [('boot', 'outstanding', 'plain', 'managed', '2014 devres', 'managed/plain',
              'devres/plain')]
@@ -233,18 +209,9 @@ def main():
     if len(rows) > 1:
         print(f'\nmanaged streaming mappings, {clock}: map + unmap with a ring of '
               'mappings outstanding, median of the runs; ratios to plain')
-        widths = [max(len(row[i]) for row in rows) for i in range(7)]
-        for row in rows:
-            print('  '.join(c.ljust(w) if i < 1 else c.rjust(w)
-                            for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+        rs.print_table(rows, left=1)
     return 1 if any(r['error'] for r in results) else 0
 
 
 if __name__ == '__main__':
-    try:
-        sys.exit(main())
-    except rs.UserError as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    rs.cli(main)

@@ -12,8 +12,7 @@ cross=$(cross_compile "$arch")
 out=${BUILD_OUT:-$BUILD/out}/$arch
 mkdir -p "$out"
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
-cc=gcc
-! command -v ccache > /dev/null || cc="ccache ${cross}gcc"
+cc=$(kernel_cc "$arch")
 note "building $arch in ${out#"$TOP"/}"
 start=$SECONDS
 if ! python3 "$TREE/tools/testing/kunit/kunit.py" build --arch="$arch" \

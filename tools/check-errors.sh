@@ -43,10 +43,33 @@ expect_error "KERNEL_SRC not a kernel" "is not a kernel tree" \
 	env KERNEL_SRC="$tmp/plain" BUILD="$tmp/b1" "$TOP/tools/fetch-base.sh"
 expect_error "KERNEL_SRC missing" "is not a directory" \
 	env KERNEL_SRC="$tmp/none" BUILD="$tmp/b1" "$TOP/tools/fetch-base.sh"
-sed 's/^PACKAGE=.*/PACKAGE=linux-source-0.0-nonexistent/' "$BASE_FILE" > "$tmp/BASE"
+# With the real cache: its apt lists are fresh (lib.sh's apt_private_update
+# fetches them again only when stale), so this costs no download.
+sed 's/^PACKAGE=.*/PACKAGE=linux-source-0.0-nonexistent/; s/^BASE_COMMIT=.*/BASE_COMMIT=0/' \
+	"$BASE_FILE" > "$tmp/BASE"
 expect_error "base package in no suite" "in none of the suites" \
-	env BASE_FILE="$tmp/BASE" CACHE_DIR="$tmp/cache" BUILD="$tmp/b2" \
+	env BASE_FILE="$tmp/BASE" BUILD="$tmp/b2" "$TOP/tools/fetch-base.sh"
+expect_error "BASE_TARBALL missing" "is not a file" \
+	env BASE_TARBALL="$tmp/none.tar.xz" CACHE_DIR="$tmp/cache" BUILD="$tmp/b2" \
 	"$TOP/tools/fetch-base.sh"
+# A fresh clone has no build/: the install log must still be written.
+if [ "$(id -u)" = 0 ]; then
+	expect_error "package that cannot install" "failed (log: $tmp/fresh/apt-install.log)" \
+		env BUILD="$tmp/fresh" DEPS_EXTRA=/nonexistent:dma-series-no-such-package \
+		"$TOP/tools/deps.sh"
+	if [ ! -s "$tmp/fresh/apt-install.log" ]; then
+		echo "FAIL package that cannot install: no log in a fresh build/"
+		fail=1
+	fi
+fi
+# make run takes the arch from the scenario named
+if make -s -n -C "$TOP" build SCENARIO=arm64-direct 2> /dev/null |
+   grep -q 'for a in arm64; do'; then
+	echo "ok   arch from the scenario: make run SCENARIO=arm64-direct builds arm64"
+else
+	echo "FAIL arch from the scenario: make run SCENARIO=arm64-direct does not build arm64"
+	fail=1
+fi
 
 # A patch whose context is not in the base: the import must fail and leave
 # no build/linux behind.
@@ -78,4 +101,61 @@ if [ -e "$tmp/b3/linux" ]; then
 	echo "FAIL patch does not apply: build/linux was left behind"
 	fail=1
 fi
+
+# build/linux follows series/: a tree made from older patch files, with no
+# work of its own, is made again; one with unexported work is refused.  On
+# a one-file base, so that it takes a second.
+b4=$tmp/b4
+mkdir -p "$b4/base" "$b4/series" "$b4/fixes" "$b4/build"
+git -C "$b4/base" init -q
+echo 'VERSION = 1' > "$b4/base/Makefile"
+git -C "$b4/base" add Makefile
+git -C "$b4/base" -c user.name=harness -c user.email=harness@dma-series.invalid \
+	commit -q -m base
+cat > "$b4/build/base.env" <<-ENV
+BASE_REPO='$b4/base'
+BASE_USED='$(git -C "$b4/base" rev-parse HEAD)'
+BASE_LABEL='a one-file base'
+ENV
+: > "$b4/fixes/series"
+mkpatch() {	# version
+	cat > "$b4/series/0001-v.patch" <<-PATCH
+	From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+	From: harness <harness@dma-series.invalid>
+	Date: Thu, 1 Jan 2026 00:00:00 +0000
+	Subject: [PATCH] version $1
+
+	---
+	 Makefile | 2 +-
+	 1 file changed, 1 insertion(+), 1 deletion(-)
+
+	diff --git a/Makefile b/Makefile
+	--- a/Makefile
+	+++ b/Makefile
+	@@ -1 +1 @@
+	-VERSION = 1
+	+VERSION = $1
+	PATCH
+	echo 0001-v.patch > "$b4/series/series"
+}
+tree4=(env SERIES="$b4/series" FIXES="$b4/fixes" BUILD="$b4/build" "$TOP/tools/make-tree.sh")
+mkpatch 2
+"${tree4[@]}" > /dev/null 2>&1
+mkpatch 3
+if "${tree4[@]}" > "$tmp/out" 2>&1 && grep -qx 'VERSION = 3' "$b4/build/linux/Makefile"; then
+	echo "ok   stale build/linux: made again from the new series/"
+else
+	echo "FAIL stale build/linux: not made again from the new series/"
+	sed 's/^/     /' "$tmp/out" | head -n 3
+	fail=1
+fi
+echo 'VERSION = 4' > "$b4/build/linux/Makefile"
+git -C "$b4/build/linux" -c user.name=harness -c user.email=harness@dma-series.invalid \
+	commit -q -a -m 'work of its own'
+expect_error "unexported work in build/linux" "has work that is not in fixes/ or series/" \
+	"${tree4[@]}"
+grep -qx 'VERSION = 4' "$b4/build/linux/Makefile" || {
+	echo "FAIL unexported work in build/linux: the work was discarded"
+	fail=1
+}
 exit $fail

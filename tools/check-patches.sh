@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Per-patch checks, with each patch of build/linux (fixes/, then series/)
 # applied in turn in a separate worktree (build/check, built in
-# build/out/check for x86_64):
+# build/out/check for x86_64, with the KUnit .config plus
+# configs/fixes.config, so that the fixes' drivers are compiled too):
 #   - checkpatch.pl --strict on the patch, less PARENTHESIS_ALIGNMENT, the
 #     continuation-line alignment that kernel/dma already uses, and less
 #     FILE_PATH_CHANGES, replaced by a check that each new file has a
@@ -10,15 +11,24 @@
 #     so checkpatch cannot look up the commits that Fixes: tags name;
 #   - kernel-doc -Wall on the .c and .h files it touches;
 #   - a W=1 build with sparse (C=2) of the directories it touches, plus
-#     kernel/dma; this also shows that the series is bisectable.
+#     kernel/dma; this also shows that the series is bisectable.  Every
+#     kernel .c file the patch touches must yield its object, so that a
+#     file the config leaves out cannot pass unbuilt; tools/ files, which
+#     are user space, are compiled with their own Makefile by make bench
+#     and the boots.
 # Warnings count when the patch adds them: each check also runs on the
-# patch's parent, and only what is new fails.  Prints one line per patch and
+# patch's parent, and only what is new fails, counted: a second copy of a
+# warning the parent has is new.  Commits are paired with the patch files
+# of fixes/ and series/ by git patch-id, so a tree that differs from the
+# files is caught rather than checked under the wrong name.  Prints one line per patch and
 # check; exits non-zero if any failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 [ -d "$TREE/.git" ] || die "no build/linux; run 'make tree' first"
 [ -f "$BUILD/out/x86_64/.config" ] || die "no x86_64 build; run 'make build ARCH=x86_64' first"
+config=$BUILD/out/check.config
+cat "$BUILD/out/x86_64/.config" "$TOP/configs/fixes.config" > "$config"
 check=$BUILD/check
 out=$BUILD/out/check
 logs=$BUILD/results/patches
@@ -29,26 +39,30 @@ if [ ! -e "$check/.git" ]; then
 	git -C "$TREE" worktree add -q --detach "$check" base
 fi
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
-kmake=(make -s -C "$check" O="$out" ARCH=x86_64 "CC=ccache gcc" -j"$JOBS")
+kmake=(make -s -C "$check" O="$out" ARCH=x86_64 "CC=$(kernel_cc x86_64)" -j"$JOBS")
 sparse=$(sparse_bin)
 
 # "file: warning: text" lines, without line numbers, for comparing commits.
 warnings() {
 	sed -n -E 's#^([^ :]+):[0-9]+(:[0-9]+)?: (warning|error): (.*)$#\1: \3: \4#p' |
-		sed -E "s|^$check/||; s|^\.\./\.\./check/||" | sort -u
+		sed -E "s|^$check/||; s|^\.\./\.\./check/||" | sort
 }
 
 # W=1 and sparse warnings of the commit checked out, for directories $@.
 build_warnings() {
 	local d
 	git -C "$check" checkout -q --detach "$rev"
-	cp "$BUILD/out/x86_64/.config" "$out/.config"
+	cp "$config" "$out/.config"
 	"${kmake[@]}" olddefconfig > /dev/null 2>&1
 	for d in "$@"; do
 		[ ! -d "$out/$d" ] || find "$out/$d" -name '*.o' -delete
 	done
 	"${kmake[@]}" W=1 C=2 CHECK="$sparse" "$@" 2>&1 | tee "$cache/build.log" | warnings
-	return "${PIPESTATUS[0]}"
+	local rc=${PIPESTATUS[0]} f
+	for f in "${objs[@]}"; do
+		[ -f "$out/${f%.c}.o" ] || { echo "$f: error: no object built"; rc=1; }
+	done
+	return $rc
 }
 
 # The warnings of $rev (W=1 and sparse for directories, or kernel-doc for
@@ -59,8 +73,8 @@ cached() {	# kind rev args...
 	local kind=$1 key
 	rev=$2
 	shift 2
-	key=$kind-$(git -C "$TREE" rev-parse "$rev^{tree}")-$(echo "$* $sparse" |
-		cat - "$BUILD/out/x86_64/.config" | md5sum | cut -c1-12)
+	key=$kind-$(git -C "$TREE" rev-parse "$rev^{tree}")-$(echo "$* ${objs[*]} $sparse" |
+		cat - "$config" | md5sum | cut -c1-12)
 	if [ ! -f "$cache/$key.status" ]; then
 		if "${kind}_warnings" "$@" > "$cache/$key.out"; then
 			echo 0 > "$cache/$key.status"
@@ -77,7 +91,7 @@ kdoc_warnings() {
 	git -C "$check" checkout -q --detach "$rev"
 	for f in "$@"; do
 		[ ! -f "$check/$f" ] || (cd "$check" && scripts/kernel-doc -none -Wall "$f" 2>&1)
-	done | sed -n -E 's#^[Ww]arning: ([^ :]+):[0-9]+:? (.*)$#\1: warning: \2#p' | sort -u
+	done | sed -n -E 's#^[Ww]arning: ([^ :]+):[0-9]+:? (.*)$#\1: warning: \2#p' | sort
 }
 
 fail=0
@@ -86,21 +100,30 @@ result() {	# patch check status detail
 	[ "$3" = ok ] || fail=1
 }
 
-# The patch files of fixes/ then series/, in the order of base..series.
-mapfile -t pfiles < <(sed "s|^|$FIXES/|" "$FIXES/series" 2>/dev/null
-		      sed "s|^|$SERIES/|" "$SERIES/series" 2>/dev/null)
+# The patch file of each commit, found by git patch-id; a commit with none
+# is checked as it is exported (the tree holds work not in fixes/ or
+# series/), and named by its subject.
+declare -A pfile_of
+while read -r id f; do
+	pfile_of[$id]=$f
+done < <(for f in $(sed "s|^|$FIXES/|" "$FIXES/series" 2>/dev/null
+		    sed "s|^|$SERIES/|" "$SERIES/series" 2>/dev/null); do
+		git patch-id --stable < "$f" | awk -v f="$f" '{print $1, f}'
+	 done)
 n=0
 for commit in $(git -C "$TREE" rev-list --reverse base..series); do
 	n=$((n + 1))
-	patch=${pfiles[n - 1]:-}
+	id=$(git -C "$TREE" show "$commit" | git patch-id --stable | cut -d' ' -f1)
+	patch=${pfile_of[$id]:-}
 	name=${patch#"$TOP"/}
-	name=${name:-$(git -C "$TREE" log -1 --format=%s "$commit")}
+	name=${name:-$(git -C "$TREE" log -1 --format=%s "$commit") (not in fixes/ or series/)}
 	log=$logs/$(printf %04d "$n")
 	rm -f "$log".*
 	mapfile -t files < <(git -C "$TREE" diff --name-only --diff-filter=AM "$commit^" "$commit")
 	mapfile -t dirs < <(printf '%s\n' "${files[@]}" kernel/dma/x.c |
 			    grep '\.c$' | xargs -n1 dirname | sort -u | sed 's|$|/|')
 	mapfile -t srcs < <(printf '%s\n' "${files[@]}" | grep -E '\.[ch]$' || true)
+	mapfile -t objs < <(printf '%s\n' "${files[@]}" | grep '\.c$' | grep -v '^tools/' || true)
 
 	# checkpatch, on the patch as exported when series/ matches the tree
 	if [ -n "$patch" ] && [ -f "$patch" ]; then

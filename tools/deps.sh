@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Install what the harness needs from Debian: with apt-get when root,
-# otherwise print the apt-get line and fail.  sparse must parse 7.3's headers
+# otherwise print the apt-get line and fail.  coccicheck runs every script
+# of scripts/coccinelle; the OCaml-scripted ones (check_bq27xxx_data.cocci,
+# badzero.cocci) make spatch compile their OCaml with ocamlfind and
+# ocamlopt, and the Python-scripted ones need python3, which Debian's
+# coccinelle already depends on.  sparse must parse 7.3's headers
 # (__typeof_unqual__), which bookworm's 0.6.4 cannot; when the installed one
 # fails that test, build 0.6.5~rc1 from Debian sid's source package into
 # $CACHE_DIR (tools/sparse-path.sh prints which sparse to use).
@@ -16,11 +20,16 @@ needs=(
 	/usr/aarch64-linux-gnu/lib/libc.a:libc6-dev-arm64-cross
 	qemu-system-x86_64:qemu-system-x86 qemu-system-aarch64:qemu-system-arm
 	/usr/share/qemu/qboot.rom:qemu-system-data spatch:coccinelle
+	ocamlfind:ocaml-findlib ocamlopt:ocaml-nox
 	/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev
 	/usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
 	/usr/lib/python3/dist-packages/ply/__init__.py:python3-ply
 	/usr/lib/python3/dist-packages/git/__init__.py:python3-git
 )
+# DEPS_EXTRA: more "command-or-file:package" pairs, for tools/check-errors.sh
+# to try a package that cannot be installed.
+# shellcheck disable=SC2206
+needs+=(${DEPS_EXTRA:-})
 missing=()
 for n in "${needs[@]}"; do
 	what=${n%%:*}
@@ -35,10 +44,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 		die "missing packages; run: sudo apt-get install ${missing[*]}"
 	fi
 	note "installing ${missing[*]}"
+	mkdir -p "$BUILD"
 	{ apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends "${missing[@]}"; } \
 		> "$BUILD/apt-install.log" 2>&1 ||
-		die "apt-get install ${missing[*]} failed (log: build/apt-install.log)"
+		die "apt-get install ${missing[*]} failed (log: $BUILD/apt-install.log)"
 fi
 python3 -c 'import tomllib' 2> /dev/null ||
 	die "python3 3.11 or later is needed (tomllib)"

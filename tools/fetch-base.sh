@@ -92,15 +92,13 @@ use_kernel_src() {
 	write_env "$BASE_GIT" "$BASE_GIT" "$commit" "KERNEL_SRC=$src (plain tree)"
 }
 
-use_debian() {
-	if git --git-dir="$BASE_GIT" cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null; then
-		write_env "$BASE_GIT" "$BASE_GIT" "$BASE_COMMIT" "Debian $PACKAGE $VERSION"
-		return
-	fi
+# Sets version and tarball: BASE's package from the first of its suites that
+# has it, through the private apt state.
+download_debian() {
 	mkdir -p "$APT/debs"
 	note "looking for $PACKAGE in $SUITES"
 	apt_private_update
-	local versions version
+	local versions
 	# shellcheck disable=SC2046
 	versions=$(apt-cache $(apt_opts) madison "$PACKAGE" 2>/dev/null |
 		   awk -F' \\| ' '{print $2}')
@@ -115,12 +113,27 @@ use_debian() {
 	(cd "$APT/debs" && apt_private download "$PACKAGE=$version" > "$APT/download.log" 2>&1) ||
 		die "could not download $PACKAGE=$version (see $APT/download.log)"
 	deb=$(ls "$APT"/debs/"${PACKAGE}_${version/:/%3a}"_*.deb)
-
-	local tarball sum commit
-	tmp=$(mktemp -d "$CACHE_DIR/import.XXXXXX")
+	mkdir -p "$tmp/deb"
 	dpkg-deb -x "$deb" "$tmp/deb"
 	tarball=$tmp/deb/usr/src/$TARBALL
 	[ -f "$tarball" ] || die "$deb has no usr/src/$TARBALL"
+}
+
+use_debian() {
+	if git --git-dir="$BASE_GIT" cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null; then
+		write_env "$BASE_GIT" "$BASE_GIT" "$BASE_COMMIT" "Debian $PACKAGE $VERSION"
+		return
+	fi
+	local version tarball
+	tmp=$(mktemp -d "$CACHE_DIR/import.XXXXXX")
+	if [ -n "${BASE_TARBALL:-}" ]; then
+		# an offline copy of the tarball, checked like a download
+		[ -f "$BASE_TARBALL" ] || die "BASE_TARBALL=$BASE_TARBALL is not a file"
+		version=$VERSION tarball=$BASE_TARBALL
+	else
+		download_debian
+	fi
+	local sum commit
 	sum=$(sha256sum "$tarball" | cut -d' ' -f1)
 	if [ "$version" = "$VERSION" ] && [ "$sum" != "$TARBALL_SHA256" ]; then
 		die "$TARBALL sha256 is $sum, BASE records $TARBALL_SHA256"
@@ -128,7 +141,9 @@ use_debian() {
 	note "unpacking $TARBALL ($version, sha256 $sum)"
 	mkdir "$tmp/src"
 	tar -xJf "$tarball" -C "$tmp/src" --strip-components=1
-	commit=$(commit_tree "$tmp/src" "$(stat -c %Y "$tarball")" \
+	# The commit date is the tarball's date in the package, which a copy
+	# given as BASE_TARBALL may have lost: BASE records it.
+	commit=$(commit_tree "$tmp/src" "${TARBALL_DATE:-$(stat -c %Y "$tarball")}" \
 "Linux base from Debian $PACKAGE $version
 
 Unpacked from $TARBALL in Debian's $PACKAGE package,

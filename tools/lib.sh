@@ -40,6 +40,34 @@ cross_compile() {
 	esac
 }
 
+# The CC= for an arch's kernel: the cross gcc, through ccache when there is one.
+kernel_cc() {
+	local cross
+	cross=$(cross_compile "$1") || exit
+	if command -v ccache > /dev/null; then
+		echo "ccache ${cross}gcc"
+	else
+		echo "${cross}gcc"
+	fi
+}
+
+# The Debian archive to fetch from: DEBIAN_MIRROR, else the site that the
+# system's own apt sources use for its release (apt-get indextargets reads
+# both the one-line and the deb822 formats).  No host name is written here.
+debian_mirror() {
+	local codename site
+	if [ -n "${DEBIAN_MIRROR:-}" ]; then
+		echo "${DEBIAN_MIRROR%/}"
+		return
+	fi
+	codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+	site=$(apt-get indextargets --format '$(SITE) $(RELEASE)' 'Created-By: Packages' 2>/dev/null |
+	       awk -v c="$codename" '$2 == c {print $1; exit}')
+	[ -n "$site" ] ||
+		die "no Debian archive for '${codename:-?}' in the system's apt sources; set DEBIAN_MIRROR=http://your.mirror/debian"
+	echo "${site%/}"
+}
+
 # apt with a private state under $CACHE_DIR/apt: the system's sources lists
 # and package lists are never touched.  Binary packages come from BASE's
 # suites, source packages from sid.
@@ -55,17 +83,29 @@ apt_private() {
 	apt-get -q $(apt_opts) "$@"
 }
 
+# The lists are fetched again only when the sources change or are a day
+# old, so that a second caller (tools/check-errors.sh's) costs nothing.
 apt_private_update() {
-	local suite key=/usr/share/keyrings/debian-archive-keyring.gpg
+	local suite mirror key=/usr/share/keyrings/debian-archive-keyring.gpg
 	load_base
+	mirror=$(debian_mirror) || exit
 	mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
-	: > "$APT/sources.list"
-	for suite in $SUITES; do
-		echo "deb [signed-by=$key] $MIRROR $suite main" >> "$APT/sources.list"
-	done
-	echo "deb-src [signed-by=$key] $MIRROR sid main" >> "$APT/sources.list"
+	{
+		for suite in $SUITES; do
+			echo "deb [signed-by=$key] $mirror $suite main"
+		done
+		echo "deb-src [signed-by=$key] $mirror sid main"
+	} > "$APT/sources.list.new"
+	if cmp -s "$APT/sources.list.new" "$APT/sources.list" &&
+	   [ -n "$(find "$APT/updated" -mmin -1440 2>/dev/null)" ]; then
+		rm "$APT/sources.list.new"
+		return
+	fi
+	mv "$APT/sources.list.new" "$APT/sources.list"
+	rm -f "$APT/updated"
 	apt_private update > "$APT/update.log" 2>&1 ||
 		die "apt-get update failed for $SUITES (see $APT/update.log)"
+	touch "$APT/updated"
 }
 
 # The sparse to pass as CHECK=: tools/deps.sh's build when it made one.

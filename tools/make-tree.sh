@@ -9,15 +9,27 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 load_base
 
+# The branches as this script made them, recorded in the tree's config: a
+# tree whose branches are still there and whose files are clean holds no
+# work of its own, so when fixes/ or series/ changed (a git pull), it is
+# made again; one that holds unexported work is refused, never overwritten.
 if [ -d "$TREE" ]; then
 	if [ "${FORCE:-0}" != 1 ]; then
 		if "$TOP/tools/check-roundtrip.sh" --quiet; then
 			note "build/linux is already the base plus fixes/ and series/"
 			exit 0
 		fi
-		die "build/linux has work that is not in fixes/ or series/ (or they changed); run 'make export', or 'make tree FORCE=1' to discard it"
+		made=$(git -C "$TREE" config dmaseries.made 2>/dev/null || true)
+		now=$(git -C "$TREE" rev-parse -q --verify fixes 2>/dev/null || true)
+		now+=" $(git -C "$TREE" rev-parse -q --verify series 2>/dev/null || true)"
+		if [ -z "$made" ] || [ "$made" != "$now" ] ||
+		   [ -n "$(git -C "$TREE" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+			die "build/linux has work that is not in fixes/ or series/; run 'make export', or 'make tree FORCE=1' to discard it"
+		fi
+		note "fixes/ or series/ changed since build/linux was made; making it again"
 	fi
-	rm -rf "$TREE"
+	# and the worktrees of the old tree, which would point into nothing
+	rm -rf "$TREE" "$BUILD/check" "$BUILD/mutant"
 fi
 
 new=$TREE.new
@@ -57,5 +69,6 @@ git -C "$new" checkout -q --detach "$BASE_USED"
 apply "$FIXES" fixes
 apply "$SERIES" series
 git -C "$new" checkout -q series
+git -C "$new" config dmaseries.made "$(git -C "$new" rev-parse fixes) $(git -C "$new" rev-parse series)"
 mv "$new" "$TREE"
 note "build/linux: $(git -C "$TREE" rev-list --count base..fixes) fixes and $(git -C "$TREE" rev-list --count fixes..series) patches on $BASE_LABEL"

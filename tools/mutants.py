@@ -14,17 +14,16 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dmaseries import TOP, UserError, cli, load_toml  # noqa: E402
+from dmaseries.scenarios import load_scenarios  # noqa: E402
+
 BUILD = os.path.join(TOP, 'build')
 TREE = os.path.join(BUILD, 'linux')
+MUTANT_OPTIONAL = {'suites': list}
 WORK = os.path.join(BUILD, 'mutant')
 OUT = os.path.join(BUILD, 'out', 'mutant')
-
-
-class UserError(Exception):
-    """A bad argument or input: reported as one line, exit 2."""
 
 
 def git(*args, cwd=WORK):
@@ -42,17 +41,7 @@ def prepare():
     git('checkout', '-q', '-f', '--detach', head)
 
 
-def load(path):
-    try:
-        with open(path, 'rb') as f:
-            return tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise UserError(f'{path}: {e}') from e
-
-
 def run_mutant(name, m, scenarios, results):
-    if m.get('scenario') not in scenarios:
-        return 'SKIP', f"unknown scenario '{m.get('scenario')}'"
     arch = scenarios[m['scenario']]['arch']
     path = os.path.join(WORK, m['file'])
     with open(path, encoding='utf-8') as f:
@@ -92,8 +81,11 @@ def main():
     ap.add_argument('--mutants', default=os.path.join(TOP, 'configs/mutants.toml'))
     ap.add_argument('--scenarios', default=os.path.join(TOP, 'configs/scenarios.toml'))
     args = ap.parse_args()
-    table = load(args.mutants)
-    scenarios = load(args.scenarios)
+    scenarios = load_scenarios(args.scenarios)
+    table = load_toml(args.mutants, {'scenario': str, 'file': str, 'find': str,
+                                     'replace': str}, MUTANT_OPTIONAL,
+                      lambda name, m: None if m['scenario'] in scenarios else
+                      f"names unknown scenario '{m['scenario']}'")
     for name in args.names:
         if name not in table:
             raise UserError(f"unknown mutant '{name}' (known: {' '.join(table)})")
@@ -110,11 +102,4 @@ def main():
 
 
 if __name__ == '__main__':
-    try:
-        sys.exit(main())
-    except UserError as e:
-        print(f'error: {e}', file=sys.stderr)
-        sys.exit(2)
-    except subprocess.CalledProcessError as e:
-        print(f'error: {" ".join(e.cmd)} failed: {e.stderr.strip()}', file=sys.stderr)
-        sys.exit(1)
+    cli(main)

@@ -1,0 +1,116 @@
+"""configs/scenarios.toml: its fields and their checks, choosing scenarios,
+and the QEMU command line and initramfs of a scenario."""
+import os
+import re
+import subprocess
+
+from . import ARCHES, TOP, UserError, load_toml
+
+FIELDS = {'arch': str, 'machine': str, 'cpu': str, 'memory': int, 'smp': int,
+          'devices': list, 'cmdline': str, 'timeout': int, 'suites': list}
+OPTIONAL = {'expect': list, 'edu': list, 'backend': str, 'disk': int,
+            'disk_bus': str, 'init': str}
+# How a scenario's disk is attached.  virtio-blk with iommu_platform=on, so
+# that its I/O goes through the DMA API as real hardware's does; or an SD
+# card behind sdhci-pci with ADMA masked out of its capabilities (bits 19
+# and 20 of capareg), so that the kernel's sdhci driver uses SDMA through
+# its bounce buffer.
+DISK_BUSES = {
+    'virtio-blk': ['virtio-blk-pci,drive=disk0,iommu_platform=on,disable-legacy=on'],
+    'sdhci': ['sdhci-pci,capareg=0x056034b4', 'sd-card,drive=disk0'],
+}
+def check_scenario(name, s):
+    """An error text for scenario @s, or None."""
+    del name
+    if s['arch'] not in ARCHES:
+        return f"has unknown arch {s['arch']}"
+    if 'disk' in s and not 1 <= s['disk'] <= 4096:
+        return 'disk needs a size from 1 to 4096 MiB'
+    if s.get('disk_bus', 'virtio-blk') not in DISK_BUSES:
+        return f"disk_bus must be one of {' '.join(DISK_BUSES)}"
+    if 'init' in s and not os.path.isfile(os.path.join(TOP, s['init'])):
+        return f"init {s['init']} is not a file"
+    if not all(isinstance(b, int) and 1 <= b <= 64 for b in s.get('edu', [])):
+        return 'edu needs DMA widths from 1 to 64'
+    if not 10 <= s['timeout'] <= 3600:
+        return 'timeout must be 10 to 3600 s'
+    for pattern in s.get('expect', []) + [s.get('backend', '')]:
+        try:
+            re.compile(pattern)
+        except re.error as e:
+            return f'has a bad regex {pattern!r}: {e}'
+    return None
+
+
+def load_scenarios(path):
+    return load_toml(path, FIELDS, OPTIONAL, check_scenario)
+
+
+def select(table, arches, names):
+    for arch in arches:
+        if arch not in ARCHES and arch != 'all':
+            raise UserError(f"unknown arch '{arch}' (known: {' '.join(ARCHES)} all)")
+    for name in names:
+        if name not in table:
+            raise UserError(f"unknown scenario '{name}' (known: {' '.join(table)})")
+    return [n for n, s in table.items()
+            if (not names or n in names)
+            and ('all' in arches or s['arch'] in arches)]
+
+
+def qemu_command(s, kernel, initrd=None, disk=None):
+    a = ARCHES[s['arch']]
+    accel = 'kvm' if os.environ.get('KVM') == '1' else 'tcg'
+    edu = s.get('edu', [])
+    # With an /init, KUnit must not end the boot: the kernel goes on to run
+    # /init after the built-in suites, and /init powers the machine off.
+    shutdown = '' if initrd else 'kunit_shutdown=reboot '
+    cmdline = (f"console={a['console']} {shutdown}panic=-1 "
+               f"{s['cmdline']}").strip()
+    if edu:
+        cmdline += ' edu_kunit.dma_bits=' + ','.join(map(str, edu))
+    cmd = [a['qemu'], '-nodefaults', '-display', 'none', '-serial', 'stdio',
+           '-no-reboot', '-accel', accel, '-machine', s['machine'],
+           '-cpu', s['cpu'], '-m', str(s['memory']), '-smp', str(s['smp']),
+           '-kernel', kernel, '-append', cmdline]
+    if initrd:
+        cmd += ['-initrd', initrd]
+    if disk:
+        cmd += ['-drive', f'file={disk},if=none,format=raw,id=disk0']
+        for dev in DISK_BUSES[s.get('disk_bus', 'virtio-blk')]:
+            cmd += ['-device', dev]
+    for dev in s['devices']:
+        cmd += ['-device', dev]
+    for bits in edu:
+        cmd += ['-device', f'edu,dma_mask={(1 << bits) - 1:#x}']
+    return cmd
+
+
+def make_initrd(s, args, name, extra=()):
+    """Compile the scenario's /init statically for its arch and pack it into
+    an initramfs with the kernel's own usr/gen_init_cpio, with the (path in
+    the initramfs, file) pairs of @extra.  Returns the path, or raises
+    UserError with what went wrong."""
+    a = ARCHES[s['arch']]
+    gen = os.path.join(args.out, s['arch'], 'usr/gen_init_cpio')
+    if not os.access(gen, os.X_OK):
+        raise UserError(f'no {os.path.relpath(gen, TOP)}: the kernel needs '
+                        'CONFIG_BLK_DEV_INITRD')
+    init = os.path.join(args.results, f'{name}.init')
+    cpio = os.path.join(args.results, f'{name}.cpio')
+    cc = subprocess.run([a['cc'], '-static', '-O2', '-Wall', '-o', init,
+                         os.path.join(TOP, s['init'])],
+                        capture_output=True, text=True, check=False)
+    if cc.returncode:
+        raise UserError(f"cannot compile {s['init']} with {a['cc']}: "
+                        + (cc.stderr.strip().splitlines() or ['?'])[-1])
+    listing = ('dir /dev 0755 0 0\nnod /dev/console 0600 0 0 c 5 1\n'
+               'dir /sys 0755 0 0\n'
+               f'file /init {init} 0755 0 0\n'
+               + ''.join(f'file {dest} {src} 0755 0 0\n' for dest, src in extra))
+    with open(cpio, 'wb') as f:
+        packed = subprocess.run([gen, '-'], input=listing.encode(), stdout=f,
+                                stderr=subprocess.PIPE, check=False)
+    if packed.returncode:
+        raise UserError(f'gen_init_cpio failed: {packed.stderr.decode().strip()}')
+    return cpio

@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Unit tests of the harness's pure parts, on saved consoles and TOML
+(tools/tests/): console and KTAP parsing (with kunit.py's parser from
+build/linux), JUnit output, scenario, bench and mutant validation, the
+bench parser, the cover-letter extraction, coccicheck's counting and the
+shell's choice of compiler.  One "ok"/"FAIL" line per test, for make test.
+"""
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+from xml.etree import ElementTree
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from dmaseries import TOP, UserError, console_lines, load_toml  # noqa: E402
+from dmaseries import results, scenarios  # noqa: E402
+
+DATA = os.path.join(HERE, 'tests')
+KUNIT = os.path.join(os.environ.get('BUILD_TREE', os.path.join(TOP, 'build/linux')),
+                     'tools/testing/kunit')
+
+
+def load_tool(name):
+    """A tool whose file name is not a module name (bench.py imports as is)."""
+    spec = importlib.util.spec_from_file_location(name.replace('-', '_').removesuffix('.py'),
+                                                  os.path.join(HERE, name))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def read(name):
+    with open(os.path.join(DATA, name), encoding='utf-8') as f:
+        return f.read()
+
+
+class Console(unittest.TestCase):
+    def test_replay_drops_the_truncated_copy(self):
+        lines = console_lines(read('console-x86_64.txt'))
+        self.assertNotIn('[    2.500000] # dma_edu: pa', lines)
+        self.assertNotIn('** replaying previous printk message **', lines)
+        self.assertEqual(sum('# dma_edu: pass:1' in x for x in lines), 1)
+
+    def test_suite_seconds(self):
+        t = results.suite_seconds(console_lines(read('console-x86_64.txt')))
+        self.assertAlmostEqual(t['dma_mapping'], 0.4, places=3)
+        self.assertAlmostEqual(t['dma_edu'], 0.5, places=3)
+
+
+@unittest.skipUnless(os.path.exists(os.path.join(KUNIT, 'kunit_parser.py')),
+                     'no build/linux: kunit.py parser missing')
+class Ktap(unittest.TestCase):
+    def setUp(self):
+        sys.path.insert(0, KUNIT)
+        import kunit_parser  # pylint: disable=import-outside-toplevel
+        import kunit_printer  # pylint: disable=import-outside-toplevel
+        self.kp = kunit_parser
+        self.test = kunit_parser.parse_run_tests(console_lines(read('console-x86_64.txt')),
+                                                 kunit_printer.null_printer)
+
+    def test_cases_count_parameters(self):
+        cases = results.leaves(self.test.subtests[0])
+        self.assertEqual([c.name for c in cases],
+                         ['dma_test_map_single', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE',
+                          'dma_test_noncoherent'])
+        self.assertEqual(cases[2].status, self.kp.TestStatus.FAILURE)
+        self.assertEqual(cases[3].status, self.kp.TestStatus.SKIPPED)
+
+    def test_junit(self):
+        r = [dict(name='x86_64-direct', status='fail', error='test failures',
+                  suites=[dict(name='dma_mapping', failed=1)])]
+        root = ElementTree.fromstring(results.junit_xml(r, {'x86_64-direct': self.test},
+                                                        self.kp).split('\n', 1)[1])
+        suites = {s.get('name'): s for s in root}
+        self.assertEqual(suites['x86_64-direct.dma_mapping'].get('failures'), '1')
+        self.assertEqual(suites['x86_64-direct.dma_mapping'].get('skipped'), '1')
+        self.assertEqual(suites['x86_64-direct.dma_edu'].get('tests'), '1')
+        self.assertNotIn('x86_64-direct', suites)   # no extra boot failure
+
+    def test_junit_boot_failure(self):
+        r = [dict(name='arm64-direct', status='fail', error='timed out after 60 s',
+                  suites=[])]
+        root = ElementTree.fromstring(results.junit_xml(r, {'arm64-direct': None},
+                                                        self.kp).split('\n', 1)[1])
+        self.assertEqual(root[0].find('testcase/failure').get('message'),
+                         'timed out after 60 s')
+
+
+class Toml(unittest.TestCase):
+    def toml(self, text):
+        f = tempfile.NamedTemporaryFile('w', suffix='.toml', delete=False)
+        f.write(text)
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        return f.name
+
+    def test_the_repository_configs_load(self):
+        table = scenarios.load_scenarios(os.path.join(TOP, 'configs/scenarios.toml'))
+        self.assertIn('x86_64-direct', table)
+        load_tool('mutants.py')
+        load_toml(os.path.join(TOP, 'configs/bench.toml'), {},
+                  {'noncoherent': bool, 'managed': bool})
+
+    def assert_error(self, text, message, loader=scenarios.load_scenarios):
+        with self.assertRaises(UserError) as e:
+            loader(self.toml(text))
+        self.assertIn(message, str(e.exception))
+
+    def base(self, **extra):
+        s = dict(arch='"x86_64"', machine='"q35"', cpu='"max"', memory='512', smp='1',
+                 devices='[]', cmdline='""', timeout='60', suites='["dma_mapping"]')
+        s.update(extra)
+        return '[t]\n' + ''.join(f'{k} = {v}\n' for k, v in s.items())
+
+    def test_good(self):
+        self.assertIn('t', scenarios.load_scenarios(self.toml(self.base())))
+
+    def test_bad_syntax(self):
+        self.assert_error('[t\n', 'Expected')
+
+    def test_missing_field(self):
+        self.assert_error(self.base().replace('timeout = 60\n', ''), 'needs timeout')
+
+    def test_wrong_type(self):
+        self.assert_error(self.base(memory='"lots"'), 'needs memory (int)')
+
+    def test_unknown_field(self):
+        self.assert_error(self.base(colour='"red"'), "unknown fields ['colour']")
+
+    def test_unknown_arch(self):
+        self.assert_error(self.base(arch='"sparc"'), 'unknown arch sparc')
+
+    def test_bad_disk_bus(self):
+        self.assert_error(self.base(disk='8', disk_bus='"floppy"'), 'disk_bus must be one of')
+
+    def test_bad_regex(self):
+        self.assert_error(self.base(expect='["("]'), 'bad regex')
+
+    def test_bad_timeout(self):
+        self.assert_error(self.base(timeout='0'), 'timeout must be')
+
+    def test_not_a_table(self):
+        self.assert_error('x = 1\n', 'x is not a table')
+
+    def test_select_by_name_ignores_arch(self):
+        table = scenarios.load_scenarios(os.path.join(TOP, 'configs/scenarios.toml'))
+        self.assertEqual(scenarios.select(table, ['all'], ['arm64-direct']), ['arm64-direct'])
+        with self.assertRaises(UserError):
+            scenarios.select(table, ['all'], ['nope'])
+
+
+class Bench(unittest.TestCase):
+    def test_parse(self):
+        bench = load_tool('bench.py')
+        s = bench.parse(read('bench-console.txt').splitlines())
+        self.assertEqual(s[('coherent', 'legacy')]['unmap'], [200])
+        self.assertEqual(s[('coherent', 'record')]['map'], [110])
+        self.assertEqual(s[('non-coherent', 'legacy')]['map'], [120])
+        self.assertEqual(s[(100, 'managed')]['unmap'], [600])
+
+
+class CoverLetter(unittest.TestCase):
+    def test_extract_drops_what_git_generates(self):
+        cover = load_tool('cover-letter.py')
+        text = read('cover-letter.patch')
+        out = cover.extract(text)
+        self.assertTrue(out.startswith('dma-mapping: a test series\n\n'))
+        self.assertIn('The body says why.', out)
+        for generated in ('base-commit:', 'files changed', 'Jane Doe (1):'):
+            self.assertNotIn(generated, out)
+
+    def test_no_subject(self):
+        cover = load_tool('cover-letter.py')
+        with self.assertRaises(ValueError):
+            cover.extract('From: x\n\nbody\n')
+
+
+class Cocci(unittest.TestCase):
+    def test_counts_not_sets(self):
+        cocci = load_tool('check-cocci.py')
+        a = 'kernel/dma/x.c: dma_map_single() of buf, which is on the stack'
+        self.assertEqual(sum(cocci.new_reports([a], [a, a], []).values()), 1)
+        self.assertEqual(sum(cocci.new_reports([], [a, a], [a]).values()), 1)
+        self.assertEqual(sum(cocci.new_reports([a], [a], []).values()), 0)
+
+
+class Shell(unittest.TestCase):
+    def kernel_cc(self, arch, path):
+        return subprocess.run(['bash', '-c', f'. {HERE}/lib.sh; kernel_cc {arch}'],
+                              env=dict(os.environ, PATH=path), capture_output=True,
+                              text=True, check=False)
+
+    def test_cross_gcc_without_ccache(self):
+        with tempfile.TemporaryDirectory() as d:
+            for tool in ('dirname', 'bash'):
+                os.symlink(subprocess.check_output(['which', tool], text=True).strip(),
+                           os.path.join(d, tool))
+            self.assertEqual(self.kernel_cc('arm64', d).stdout.strip(),
+                             'aarch64-linux-gnu-gcc')
+            self.assertEqual(self.kernel_cc('x86_64', d).stdout.strip(), 'gcc')
+
+    def test_unknown_arch(self):
+        r = self.kernel_cc('sparc', os.environ['PATH'])
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.stderr.strip(), "error: unknown arch 'sparc' (known: x86_64 arm64)")
+
+
+class Result(unittest.TextTestResult):
+    """One "ok"/"FAIL" line per test, which tools/test.sh counts."""
+
+    def addSuccess(self, test):
+        print(f'ok   {test.id()}', flush=True)
+
+    def addSkip(self, test, reason):
+        print(f'FAIL {test.id()}: skipped: {reason}', flush=True)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        print(f'FAIL {test.id()}', flush=True)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        print(f'FAIL {test.id()}: error', flush=True)
+
+
+if __name__ == '__main__':
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    r = unittest.TextTestRunner(resultclass=Result, verbosity=0, stream=sys.stderr).run(suite)
+    sys.exit(0 if r.wasSuccessful() and not r.skipped else 1)
