@@ -30,7 +30,9 @@ the headers the series changes on that side, the scripts' tree, the spatch
 version), so the base side is computed once per machine.  Reports are
 compared as counts, not sets: a second copy of a report is new.  A timeout,
 an exception or any output spatch gives besides reports fails the check.
-Writes build/results/cocci.{base,series,new}.
+SPFLAGS adds spatch options last, as coccicheck's SPFLAGS does (with
+SPFLAGS="--timeout 1" the check must fail).  Writes
+build/results/cocci.{base,series,new}.
 """
 import collections
 import concurrent.futures
@@ -134,6 +136,13 @@ def blobs(rev, paths):
     return out
 
 
+def faults(lines):
+    """The lines of spatch's output that are neither reports nor harmless
+    notes: a timeout ("EXN: ...Timeout in FILE"), an exception, anything."""
+    return [line for line in lines
+            if line.strip() and not REPORT.match(line) and not NOTE.match(line)]
+
+
 def run_script(script, opts, files):
     """spatch's report lines for @files, as coccicheck runs @script; raises
     UserError on a timeout, an exception or unexpected output."""
@@ -144,11 +153,10 @@ def run_script(script, opts, files):
         f.write('\n\n'.join(files) + '\n')
     cmd = ['spatch', '-D', 'report', '--no-show-diff', '--very-quiet',
            '--cocci-file', script, *opts, *INCLUDES, '--no-scanner',
-           '--file-groups', listing]
+           '--file-groups', listing, *os.environ.get('SPFLAGS', '').split()]
     proc = subprocess.run(cmd, cwd=CHECK, capture_output=True, text=True, check=False)
     lines = (proc.stdout + proc.stderr).splitlines()
-    bad = [line for line in lines
-           if line.strip() and not REPORT.match(line) and not NOTE.match(line)]
+    bad = faults(lines)
     if proc.returncode or bad:
         raise UserError(f'{script}: spatch ' + (f'exited {proc.returncode}: ' if proc.returncode
                                                 else '') + (bad or ['no output'])[0])

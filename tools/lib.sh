@@ -64,7 +64,7 @@ debian_mirror() {
 	site=$(apt-get indextargets --format '$(SITE) $(RELEASE)' 'Created-By: Packages' 2>/dev/null |
 	       awk -v c="$codename" '$2 == c {print $1; exit}')
 	[ -n "$site" ] ||
-		die "no Debian archive for '${codename:-?}' in the system's apt sources; set DEBIAN_MIRROR=http://your.mirror/debian"
+		die "no Debian archive for '${codename:-?}' in the system's apt sources; set DEBIAN_MIRROR to a Debian mirror's URL"
 	echo "${site%/}"
 }
 

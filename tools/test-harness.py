@@ -186,6 +186,16 @@ class Cocci(unittest.TestCase):
         self.assertEqual(sum(cocci.new_reports([], [a, a], [a]).values()), 1)
         self.assertEqual(sum(cocci.new_reports([a], [a], []).values()), 0)
 
+    def test_timeouts_and_exceptions_are_faults(self):
+        cocci = load_tool('check-cocci.py')
+        out = ['drivers/mmc/host/sdhci.c:10:5-9: WARNING: something',
+               'warning: line 140: should noop_llseek be a metavariable?',
+               '']
+        self.assertEqual(cocci.faults(out), [])
+        for bad in ('EXN: Coccinelle_modules.Common.Timeout in drivers/mmc/host/sdhci.c',
+                    'Fatal error: exception End_of_file', 'virtual rule report not supported'):
+            self.assertEqual(cocci.faults(out + [bad]), [bad])
+
 
 class Shell(unittest.TestCase):
     def kernel_cc(self, arch, path):
