@@ -30,7 +30,7 @@ step() {	# name command...
 		printf '%s\tfail\n' "$name" >> "$results/checks.tsv"
 		return 1
 	fi
-	timeout --foreground -k 10 $((deadline - SECONDS)) "$@" > >(tee "$log") 2>&1
+	timeout -k 10 $((deadline - SECONDS)) "$@" > >(tee "$log") 2>&1
 	rc=$?
 	wait
 	if [ $rc = 124 ] || [ $rc = 137 ]; then
@@ -64,7 +64,7 @@ step "build fixes" "$TOP/tools/build-fixes.sh"
 note "booting every scenario"
 t=$SECONDS
 if [ $SECONDS -lt $deadline ]; then
-	timeout --foreground -k 10 $((deadline - SECONDS)) "$TOP/tools/run-scenarios.py" --arch all
+	timeout -k 10 $((deadline - SECONDS)) "$TOP/tools/run-scenarios.py" --arch all
 	[ $? != 124 ] || printf 'boot\tfail\n' >> "$results/checks.tsv"
 else
 	printf 'boot\tfail\n' >> "$results/checks.tsv"
