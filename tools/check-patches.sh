@@ -60,7 +60,8 @@ build_warnings() {
 	"${kmake[@]}" W=1 C=2 CHECK="$sparse" "$@" 2>&1 | tee "$cache/build.log" | warnings
 	local rc=${PIPESTATUS[0]} f
 	for f in "${objs[@]}"; do
-		[ -f "$out/${f%.c}.o" ] || { echo "$f: error: no object built"; rc=1; }
+		[ ! -f "$check/$f" ] || [ -f "$out/${f%.c}.o" ] ||
+			{ echo "$f: error: no object built"; rc=1; }
 	done
 	return $rc
 }
@@ -82,7 +83,8 @@ cached() {	# kind rev args...
 			echo 1 > "$cache/$key.status"
 		fi
 	fi
-	cat "$cache/$key.out"
+	# sorted here, for comm: build_warnings appends its missing objects
+	sort "$cache/$key.out"
 	return "$(cat "$cache/$key.status")"
 }
 
