@@ -29,6 +29,8 @@ expect_error "unknown scenario" "unknown scenario 'nope'" \
 	"$TOP/tools/run-scenarios.py" --scenario nope
 expect_error "unknown arch (boot)" "unknown arch 'sparc'" \
 	"$TOP/tools/run-scenarios.py" --arch sparc
+expect_error "bad boot jobs" "--jobs must be 1 to 16" \
+	"$TOP/tools/run-scenarios.py" --jobs 0
 expect_error "unknown bench boot" "unknown boot 'nope'" \
 	"$TOP/tools/bench.py" --boot nope
 expect_error "bad bench rounds" "--rounds must be 1 to 50" \

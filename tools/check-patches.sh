@@ -10,12 +10,13 @@
 #     less UNKNOWN_COMMIT_ID: the base is a release tarball without history,
 #     so checkpatch cannot look up the commits that Fixes: tags name;
 #   - kernel-doc -Wall on the .c and .h files it touches;
-#   - a W=1 build with sparse (C=2) of the directories it touches, plus
-#     kernel/dma; this also shows that the series is bisectable.  Every
-#     kernel .c file the patch touches must yield its object, so that a
-#     file the config leaves out cannot pass unbuilt; tools/ files, which
-#     are user space, are compiled with their own Makefile by make bench
-#     and the boots.
+#   - a W=1 build with sparse (C=2) of the kernel directories it touches,
+#     with kernel/dma, the DMA headers' main user, standing in for include/;
+#     this also shows that the series is bisectable.  Every kernel .c file
+#     the patch touches must yield its object, so that a file the config
+#     leaves out cannot pass unbuilt.  Documentation/, scripts/ and tools/
+#     build nothing here: tools/ files, which are user space, are compiled
+#     with their own Makefile by make bench and the boots.
 # Warnings count when the patch adds them: each check also runs on the
 # patch's parent, and only what is new fails, counted: a second copy of a
 # warning the parent has is new.  Commits are paired with the patch files
@@ -48,7 +49,9 @@ warnings() {
 		sed -E "s|^$check/||; s|^\.\./\.\./check/||" | sort
 }
 
-# W=1 and sparse warnings of the commit checked out, for directories $@.
+# W=1 and sparse warnings of the commit checked out, for directories $@;
+# the objects built there go to $objlist, for the check that each touched
+# .c file yields one.
 build_warnings() {
 	local d
 	git -C "$check" checkout -q --detach "$rev"
@@ -58,24 +61,24 @@ build_warnings() {
 		[ ! -d "$out/$d" ] || find "$out/$d" -name '*.o' -delete
 	done
 	"${kmake[@]}" W=1 C=2 CHECK="$sparse" "$@" 2>&1 | tee "$cache/build.log" | warnings
-	local rc=${PIPESTATUS[0]} f
-	for f in "${objs[@]}"; do
-		[ ! -f "$check/$f" ] || [ -f "$out/${f%.c}.o" ] ||
-			{ echo "$f: error: no object built"; rc=1; }
-	done
-	return $rc
+	local rc=${PIPESTATUS[0]}
+	(cd "$out" && find "$@" -name '*.o' 2>/dev/null | sort) > "$objlist"
+	return "$rc"
 }
 
 # The warnings of $rev (W=1 and sparse for directories, or kernel-doc for
-# files) depend only on the source tree, the config and the checker, so they
-# are kept in build/cache/ under those, and a patch's parent shares them
-# with the patch before it.
+# files) depend only on the source tree, the directories or files, the
+# config and the checker, so they are kept in build/cache/ under those:
+# a patch's parent shares them with the patch before it when the two
+# touch the same directories.  Prints the warnings, sorted for comm, and
+# sets $objlist to the list of objects the build made.
 cached() {	# kind rev args...
 	local kind=$1 key
 	rev=$2
 	shift 2
-	key=$kind-$(git -C "$TREE" rev-parse "$rev^{tree}")-$(echo "$* ${objs[*]} $sparse" |
+	key=$kind-$(git -C "$TREE" rev-parse "$rev^{tree}")-$(echo "$* $sparse" |
 		cat - "$config" | md5sum | cut -c1-12)
+	objlist=$cache/$key.objs
 	if [ ! -f "$cache/$key.status" ]; then
 		if "${kind}_warnings" "$@" > "$cache/$key.out"; then
 			echo 0 > "$cache/$key.status"
@@ -83,9 +86,18 @@ cached() {	# kind rev args...
 			echo 1 > "$cache/$key.status"
 		fi
 	fi
-	# sorted here, for comm: build_warnings appends its missing objects
 	sort "$cache/$key.out"
 	return "$(cat "$cache/$key.status")"
+}
+
+# The touched .c files of $rev that exist there but have no object in
+# $objlist: the config leaves them out, so nothing checked them.
+unbuilt() {	# rev
+	local f
+	for f in "${objs[@]}"; do
+		git -C "$TREE" cat-file -e "$1:$f" 2>/dev/null || continue
+		grep -qxF "${f%.c}.o" "$objlist" 2>/dev/null || echo "$f"
+	done
 }
 
 kdoc_warnings() {
@@ -122,10 +134,12 @@ for commit in $(git -C "$TREE" rev-list --reverse base..series); do
 	log=$logs/$(printf %04d "$n")
 	rm -f "$log".*
 	mapfile -t files < <(git -C "$TREE" diff --name-only --diff-filter=AM "$commit^" "$commit")
-	mapfile -t dirs < <(printf '%s\n' "${files[@]}" kernel/dma/x.c |
-			    grep '\.c$' | xargs -n1 dirname | sort -u | sed 's|$|/|')
+	mapfile -t dirs < <(printf '%s\n' "${files[@]}" |
+			    grep -vE '^(Documentation|scripts|tools)/|^[^/]*$' |
+			    sed 's|^include/.*|kernel/dma/x|' | xargs -rn1 dirname |
+			    sort -u | sed 's|$|/|')
 	mapfile -t srcs < <(printf '%s\n' "${files[@]}" | grep -E '\.[ch]$' || true)
-	mapfile -t objs < <(printf '%s\n' "${files[@]}" | grep '\.c$' | grep -v '^tools/' || true)
+	mapfile -t objs < <(printf '%s\n' "${files[@]}" | grep '\.c$' | grep -vE '^(Documentation|scripts|tools)/' || true)
 
 	# checkpatch, on the patch as exported when series/ matches the tree
 	if [ -n "$patch" ] && [ -f "$patch" ]; then
@@ -158,9 +172,16 @@ for commit in $(git -C "$TREE" rev-list --reverse base..series); do
 	fi
 
 	cached kdoc "$commit^" "${srcs[@]}" > "$log.kdoc-before"
-	cached build "$commit^" "${dirs[@]}" > "$log.w1-before" || true
 	cached kdoc "$commit" "${srcs[@]}" > "$log.kdoc-after"
-	if cached build "$commit" "${dirs[@]}" > "$log.w1-after"; then built=1; else built=0; fi
+	built=1 missing=
+	if [ ${#dirs[@]} -gt 0 ]; then
+		cached build "$commit^" "${dirs[@]}" > "$log.w1-before" || true
+		cached build "$commit" "${dirs[@]}" > "$log.w1-after" || built=0
+		missing=$(unbuilt "$commit" | tr '\n' ' ')
+	else
+		: > "$log.w1-before"
+		: > "$log.w1-after"
+	fi
 
 	new=$(comm -13 "$log.kdoc-before" "$log.kdoc-after")
 	if [ -z "$new" ]; then
@@ -171,8 +192,12 @@ for commit in $(git -C "$TREE" rev-list --reverse base..series); do
 	new=$(comm -13 "$log.w1-before" "$log.w1-after")
 	if [ $built = 0 ]; then
 		result "$name" 'W=1 sparse' FAIL "build of ${dirs[*]} failed, see build/cache/patches/build.log"
+	elif [ -n "$missing" ]; then
+		result "$name" 'W=1 sparse' FAIL "no object built for ${missing% }: the config leaves it out"
 	elif [ -n "$new" ]; then
 		result "$name" 'W=1 sparse' FAIL "$(head -n 1 <<< "$new")"
+	elif [ ${#dirs[@]} = 0 ]; then
+		result "$name" 'W=1 sparse' ok "no kernel source changed"
 	else
 		result "$name" 'W=1 sparse' ok "${dirs[*]}"
 	fi
