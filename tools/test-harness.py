@@ -152,6 +152,17 @@ class Toml(unittest.TestCase):
             scenarios.select(table, ['all'], ['nope'])
 
 
+    def test_boots_count_swiotlb_slots(self):
+        # The leak checks read swiotlb's count of slots, kept only with
+        # swiotlb=track_hiwater; a scenario's own swiotlb= comes after it.
+        table = scenarios.load_scenarios(os.path.join(TOP, 'configs/scenarios.toml'))
+        runner = load_tool('run-scenarios.py')
+        cmd = scenarios.qemu_command(table['x86_64-swiotlb'], 'bzImage',
+                                     extra=runner.COUNT_SLOTS)
+        line = cmd[cmd.index('-append') + 1]
+        self.assertLess(line.index('swiotlb=track_hiwater'), line.index('swiotlb=force'))
+
+
 class Bench(unittest.TestCase):
     def test_parse(self):
         bench = load_tool('bench.py')

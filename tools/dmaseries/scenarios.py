@@ -58,15 +58,16 @@ def select(table, arches, names):
             and ('all' in arches or s['arch'] in arches)]
 
 
-def qemu_command(s, kernel, initrd=None, disk=None):
+def qemu_command(s, kernel, initrd=None, disk=None, extra=''):
     a = ARCHES[s['arch']]
     accel = 'kvm' if os.environ.get('KVM') == '1' else 'tcg'
     edu = s.get('edu', [])
     # With an /init, KUnit must not end the boot: the kernel goes on to run
     # /init after the built-in suites, and /init powers the machine off.
     shutdown = '' if initrd else 'kunit_shutdown=reboot '
-    cmdline = (f"console={a['console']} {shutdown}panic=-1 "
+    cmdline = (f"console={a['console']} {shutdown}panic=-1 {extra} "
                f"{s['cmdline']}").strip()
+    cmdline = ' '.join(cmdline.split())
     if edu:
         cmdline += ' edu_kunit.dma_bits=' + ','.join(map(str, edu))
     cmd = [a['qemu'], '-nodefaults', '-display', 'none', '-serial', 'stdio',
