@@ -44,6 +44,14 @@ class Console(unittest.TestCase):
         self.assertNotIn('** replaying previous printk message **', lines)
         self.assertEqual(sum('# dma_edu: pass:1' in x for x in lines), 1)
 
+    def test_replay_keeps_a_whole_line(self):
+        """A message cut before any of it was printed: the line before the
+        marker is another message's, and stays."""
+        lines = console_lines('[    6.1] ok 6 a\n'
+                              '** replaying previous printk message **\n'
+                              '[    6.2] KTAP version 1\n')
+        self.assertEqual(lines, ['[    6.1] ok 6 a', '[    6.2] KTAP version 1'])
+
     def test_suite_seconds(self):
         t = results.suite_seconds(console_lines(read('console-x86_64.txt')))
         self.assertAlmostEqual(t['dma_mapping'], 0.4, places=3)

@@ -101,13 +101,18 @@ def console_lines(text):
     """The console's lines, less printk's replays: when a console line is
     interrupted, printk prints "** replaying previous printk message **" and
     the whole line again, and the truncated first copy would read as a
-    second KTAP result."""
+    second KTAP result.  The line before the marker is dropped only if the
+    replay repeats it: when the message was cut before any of it was
+    printed, that line is whole and the replay is of the next message."""
     lines = []
+    replay = False
     for line in text.splitlines():
         if line.strip() == '** replaying previous printk message **':
-            if lines:
-                lines.pop()
+            replay = True
             continue
+        if replay and lines and line.startswith(lines[-1].rstrip()):
+            lines.pop()
+        replay = False
         lines.append(line)
     return lines
 

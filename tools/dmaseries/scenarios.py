@@ -14,9 +14,13 @@ OPTIONAL = {'expect': list, 'edu': list, 'backend': str, 'disk': int,
 # that its I/O goes through the DMA API as real hardware's does; or an SD
 # card behind sdhci-pci with ADMA masked out of its capabilities (bits 19
 # and 20 of capareg), so that the kernel's sdhci driver uses SDMA through
-# its bounce buffer.
+# its bounce buffer.  virtio-blk-direct is virtio-blk without indirect
+# descriptors, so that every buffer sits in a ring descriptor: virtio_ring
+# keeps mapping records for those only, not for the entries of indirect
+# tables.
 DISK_BUSES = {
     'virtio-blk': ['virtio-blk-pci,drive=disk0,iommu_platform=on,disable-legacy=on'],
+    'virtio-blk-direct': ['virtio-blk-pci,drive=disk0,iommu_platform=on,disable-legacy=on,indirect_desc=off'],
     'sdhci': ['sdhci-pci,capareg=0x056034b4', 'sd-card,drive=disk0'],
 }
 def check_scenario(name, s):
