@@ -1,4 +1,4 @@
-/* Fixture for scripts/coccinelle/api/dma_unmap_sg_nents.cocci: b, c3 and e must not be reported. */
+/* Fixture for scripts/coccinelle/api/dma_unmap_sg_nents.cocci: b, c3, e and f must not be reported. */
 static int a(struct device *dev, struct scatterlist *sg, int nents)
 {
 	int count = dma_map_sg(dev, sg, nents, DMA_TO_DEVICE);
@@ -44,5 +44,13 @@ static int e(struct device *dev, struct scatterlist *sg, int nents)
 	int n = dma_map_sg_attrs(dev, sg, nents, DMA_TO_DEVICE, 0);
 	n = nents;
 	dma_unmap_sg(dev, sg, n, DMA_TO_DEVICE);
+	return 0;
+}
+static int f(struct device *dev, struct scatterlist *sg,
+	     struct scatterlist *other, int nents)
+{
+	int count = dma_map_sg(dev, sg, nents, DMA_TO_DEVICE);
+
+	dma_unmap_sg(dev, other, count, DMA_TO_DEVICE);
 	return 0;
 }
