@@ -75,7 +75,9 @@ mutants:
 
 # ARCH defaults to x86_64 for run; bench covers both unless ARCH is given.
 bench: ARCH := $(if $(ARCH_GIVEN),$(ARCH),all)
-bench: build
+bench: deps base
+	@tools/make-tree.sh
+	@for a in $(ARCHES); do tools/build-kernel.sh $$a bench || exit; done
 	@tools/bench.py --arch $(ARCH); a=$$?; \
 	 tools/bench.py --arch $(ARCH) --icount && exit $$a
 

@@ -98,7 +98,7 @@ def bench(name, b, scenarios, args, tools):
     s['timeout'] = 120 + runs * args.seconds * (30 if args.icount else 3)
     result = dict(name=name, arch=s['arch'], error='', seconds=0.0, rows=[],
                   managed=[])
-    kernel = os.path.join(args.out, s['arch'], rs.ARCHES[s['arch']]['image'])
+    kernel = os.path.join(sc.kernel_dir(args, s['arch']), rs.ARCHES[s['arch']]['image'])
     if not os.path.exists(kernel):
         result['error'] = f'no kernel at {os.path.relpath(kernel, TOP)}'
         return result
@@ -156,9 +156,13 @@ def main():
     ap.add_argument('--scenarios', default=os.path.join(TOP, 'configs/scenarios.toml'))
     ap.add_argument('--tree', default=os.path.join(TOP, 'build/linux'))
     ap.add_argument('--out', default=os.path.join(TOP, 'build/out'))
+    ap.add_argument('--flavour', default='bench', choices=('bench', 'test'),
+                    help='kernels to boot: bench (build/out/ARCH-bench, no sanitizers; '
+                    'the default) or test (build/out/ARCH, which make test builds)')
     ap.add_argument('--results', default=os.path.join(TOP, 'build/results'))
     args = ap.parse_args()
     args.prefix = 'bench-icount' if args.icount else 'bench'
+    args.suffix = '-bench' if args.flavour == 'bench' else ''
     if not 1 <= args.rounds <= 50 or not 1 <= args.seconds <= 60:
         raise rs.UserError('--rounds must be 1 to 50 and --seconds 1 to 60')
 

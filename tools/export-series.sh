@@ -43,18 +43,34 @@ GIT_COMMITTER_EMAIL=$("${git[@]}" log -1 --format=%ae series)
 GIT_COMMITTER_DATE=$("${git[@]}" log -1 --format=%ad --date=raw series)
 export GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_COMMITTER_DATE
 
-# write DIR RANGE: the patches of RANGE, a cover letter and the order file.
+# The posting: [PATCH v2 nn/mm].  v1 as posted is kept in v1/, which make
+# tree applies as branches v1-fixes and v1-series of build/linux, and each
+# cover letter carries the range-diff against it.  Each patch's changelog is
+# its commit's git note, which --notes puts under its "---".
+version=2
+for b in v1-fixes v1-series; do
+	"${git[@]}" rev-parse -q --verify "$b" > /dev/null ||
+		die "build/linux has no branch '$b' (v1, for the range-diff); run 'make tree FORCE=1'"
+done
+
+# write DIR RANGE V1RANGE: the patches of RANGE, a cover letter with the
+# range-diff against V1RANGE, and the order file.  The range-diff's commit
+# ids are zeroed, as --zero-commit does for the patches: they depend on
+# when the commits were made, not on what they hold.
 write() {
-	local out=$1 range=$2
+	local out=$1 range=$2 v1=$3
 	mkdir -p "$out"
 	rm -f "$out"/*.patch "$out/series" "$out/maintainers"
 	if [ -n "$("${git[@]}" rev-list "$range")" ]; then
 		"${git[@]}" format-patch -q --zero-commit --no-signature --cover-letter \
 			--cover-from-description=subject --base="$("${git[@]}" rev-parse base)" \
+			--reroll-count=$version --notes --range-diff="$v1" \
 			-o "$out" "$range"
+		sed -i -E '/^Range-diff against v[0-9]+:$/,/^$/ s/^( *[0-9-]+: +)[0-9a-f-]{7,}( [<>=!] +[0-9-]+: +)[0-9a-f-]{7,}/\1-------\2-------/' \
+			"$out"/*0000-cover-letter.patch
 	fi
 	(cd "$out" && { ls -- *.patch 2>/dev/null || true; } |
-		grep -v '^0000-cover-letter.patch$' > series || true)
+		grep -v -- '0000-cover-letter.patch$' > series || true)
 	local p
 	while read -r p; do
 		echo "$p:"
@@ -63,6 +79,6 @@ write() {
 			"$out/$p" 2>/dev/null) | sed 's/^/  /'
 	done < "$out/series" > "$out/maintainers"
 }
-write "$fixes_out" base..fixes
-write "$series_out" fixes..series
+write "$fixes_out" base..fixes base..v1-fixes
+write "$series_out" fixes..series v1-fixes..v1-series
 [ -n "${1:-}" ] || note "fixes/: $(wc -l < "$fixes_out/series") patches, series/: $(wc -l < "$series_out/series") patches"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create build/linux: a git tree holding the base (tag "base"), the fixes
 # series fixes/ applied by git am on branch "fixes", and series/ on top of it
-# on branch "series".  Each cover letter's subject and body become its
+# on branch "series"; and v1 as posted (v1/fixes and v1/series) on branches
+# "v1-fixes" and "v1-series", which the export's range-diff compares with.  Each cover letter's subject and body become its
 # branch's description, which tools/export-series.sh turns back into the
 # cover letter.  The tree is built aside and renamed into place only once
 # every patch applied, so a failed import never leaves a usable-looking tree.
@@ -40,11 +41,16 @@ git clone -q --shared --no-checkout "$BASE_REPO" "$new"
 git config user.email > /dev/null || git -C "$new" config user.email harness@dma-series.invalid
 git config user.name > /dev/null || git -C "$new" config user.name dma-series
 git -C "$new" tag -f base "$BASE_USED" > /dev/null
+# Each patch's changelog is its commit's git note: rebases carry it along.
+git -C "$new" config notes.rewriteRef refs/notes/commits
 
 # apply DIR BRANCH: git am the patches DIR/series names, on top of HEAD, and
-# give BRANCH (at the result) the cover letter as its description.
+# give BRANCH (at the result) the cover letter as its description.  What a
+# patch has under "Notes:" after its "---" (its changelog, which git am
+# drops) becomes the git note of its commit again, for the next export.
 apply() {
-	local dir=$1 branch=$2 p patches failed
+	local dir=$1 branch=$2 p patches failed start cover commits i
+	start=$(git -C "$new" rev-parse HEAD)
 	mapfile -t patches < <(grep -v '^#' "$dir/series" 2>/dev/null | sed '/^$/d')
 	for p in "${patches[@]}"; do
 		[ -f "$dir/$p" ] || die "${dir#"$TOP"/}/series names $p, which is not in ${dir#"$TOP"/}/"
@@ -59,12 +65,23 @@ apply() {
 		fi
 	fi
 	git -C "$new" branch -f "$branch" HEAD
-	if [ -f "$dir/0000-cover-letter.patch" ]; then
-		"$TOP/tools/cover-letter.py" extract "$dir/0000-cover-letter.patch" > "$BUILD/cover.txt"
+	mapfile -t commits < <(git -C "$new" rev-list --reverse "$start..HEAD")
+	for i in "${!patches[@]}"; do
+		"$TOP/tools/cover-letter.py" notes "$dir/${patches[i]}" > "$BUILD/notes.txt"
+		[ ! -s "$BUILD/notes.txt" ] ||
+			git -C "$new" notes add -f -F "$BUILD/notes.txt" "${commits[i]}"
+	done
+	cover=$(compgen -G "$dir/*0000-cover-letter.patch" | head -n 1 || true)
+	if [ -n "$cover" ]; then
+		"$TOP/tools/cover-letter.py" extract "$cover" > "$BUILD/cover.txt"
 		git -C "$new" config "branch.$branch.description" "$(cat "$BUILD/cover.txt")"
 	fi
 }
 
+# v1 as posted (v1/), for the range-diff in each cover letter.
+git -C "$new" checkout -q --detach "$BASE_USED"
+apply "$TOP/v1/fixes" v1-fixes
+apply "$TOP/v1/series" v1-series
 git -C "$new" checkout -q --detach "$BASE_USED"
 apply "$FIXES" fixes
 apply "$SERIES" series

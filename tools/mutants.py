@@ -6,12 +6,14 @@ Each mutant is applied alone to build/mutant, a worktree of build/linux at
 the series' head, built for its scenario's arch in build/out/mutant/ARCH and
 booted with tools/run-scenarios.py.  A mutant that builds and boots green
 survived, and so does one that fails to build (it proves nothing), or one
-that leaves green a suite it names in 'suites'.  Prints one line per mutant
+that leaves green a suite it names in 'suites', or whose boot error does not
+match the regex in 'error' (a KASAN report, say).  Prints one line per mutant
 with the cases that killed it; exits non-zero if any survived.
 """
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -21,7 +23,7 @@ from dmaseries.scenarios import load_scenarios  # noqa: E402
 
 BUILD = os.path.join(TOP, 'build')
 TREE = os.path.join(BUILD, 'linux')
-MUTANT_OPTIONAL = {'suites': list}
+MUTANT_OPTIONAL = {'suites': list, 'error': str}
 WORK = os.path.join(BUILD, 'mutant')
 OUT = os.path.join(BUILD, 'out', 'mutant')
 
@@ -70,6 +72,11 @@ def run_mutant(name, m, scenarios, results):
         green = [x for x in m.get('suites', []) if x not in red]
         if green:
             return 'SURVIVED', f"{m['scenario']}: {' '.join(green)} stayed green"
+        if 'error' in m and not re.search(m['error'], r['error']):
+            return 'SURVIVED', (f"{m['scenario']}: boot error is '{r['error']}', "
+                                f"not /{m['error']}/")
+        if 'error' in m:
+            killers.insert(0, r['error'])
         return 'killed', f"{m['scenario']}: " + ('; '.join(killers[:4]) or r['error'])
     finally:
         git('checkout', '-q', '--', m['file'])

@@ -85,6 +85,8 @@ def boot(name, s, args, kunit_parser, kunit_printer):
                       if not any(re.search(p, line) for line in log)]
     if timed_out:
         result['error'] = f"timed out after {s['timeout']} s"
+        if crash:
+            result['error'] += ', after: ' + crash.strip()[:120]
     elif crash:
         result['error'] = 'crashed: ' + crash.strip()[:120]
     elif not test.subtests:

@@ -188,8 +188,17 @@ class CoverLetter(unittest.TestCase):
         out = cover.extract(text)
         self.assertTrue(out.startswith('dma-mapping: a test series\n\n'))
         self.assertIn('The body says why.', out)
-        for generated in ('base-commit:', 'files changed', 'Jane Doe (1):'):
+        for generated in ('base-commit:', 'files changed', 'Jane Doe (1):',
+                          'Range-diff against v1:', 'The old body.'):
             self.assertNotIn(generated, out)
+
+    def test_notes_round_trip(self):
+        cover = load_tool('cover-letter.py')
+        patch = ('Subject: [PATCH v2 1/1] x\n\nWhy.\n\nSigned-off-by: A <a@b>\n'
+                 '---\n\nNotes:\n    v2:\n    - one\n    \n    - two\n\n'
+                 ' a | 1 +\n 1 file changed, 1 insertion(+)\n')
+        self.assertEqual(cover.notes(patch), 'v2:\n- one\n\n- two\n')
+        self.assertEqual(cover.notes(patch.replace('Notes:', 'Nodes:')), '')
 
     def test_no_subject(self):
         cover = load_tool('cover-letter.py')

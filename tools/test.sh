@@ -71,7 +71,8 @@ else
 fi
 printf 'boot\t%d\n' $((SECONDS - t)) >> "$results/times.tsv"
 # One round on one boot per arch: make bench works, not how fast anything is.
-step "bench smoke" "$TOP/tools/bench.py" --rounds 1 \
+# It boots the sanitized kernels built above, not make bench's own.
+step "bench smoke" "$TOP/tools/bench.py" --rounds 1 --flavour test \
 	--boot x86_64-intel-iommu-lazy,arm64-smmuv3-lazy
 step "per-patch checks" "$TOP/tools/check-patches.sh"
 step "cocci scripts" "$TOP/tools/check-cocci-scripts.sh"

@@ -1,4 +1,4 @@
-/* Fixture for scripts/coccinelle/api/dma_map_single_stack.cocci: b (static), g (is_vmalloc_addr), h and k2 (kzalloc) must not be reported. */
+/* Fixture for scripts/coccinelle/api/dma_map_single_stack.cocci: b (static), g (is_vmalloc_addr), h, k2 (kzalloc) and m (a field of the same name in another structure) must not be reported. */
 static int a(struct device *dev, size_t len)
 {
 	u8 buf[16];
@@ -62,5 +62,10 @@ static int k2(struct device *dev, struct foo *f, size_t len)
 {
 	f->other = kzalloc(len, GFP_KERNEL);
 	f->addr = dma_map_single(dev, f->other, len, DMA_TO_DEVICE);
+	return 0;
+}
+static int m(struct device *dev, struct bar *b, size_t len)
+{
+	b->addr = dma_map_single(dev, b->buf, len, DMA_TO_DEVICE);
 	return 0;
 }

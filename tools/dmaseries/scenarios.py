@@ -91,13 +91,19 @@ def qemu_command(s, kernel, initrd=None, disk=None, extra=''):
     return cmd
 
 
+def kernel_dir(args, arch):
+    """The build directory of @arch's kernel: build/out/ARCH, or
+    build/out/ARCH-bench when @args asks for the bench flavour."""
+    return os.path.join(args.out, arch + getattr(args, 'suffix', ''))
+
+
 def make_initrd(s, args, name, extra=()):
     """Compile the scenario's /init statically for its arch and pack it into
     an initramfs with the kernel's own usr/gen_init_cpio, with the (path in
     the initramfs, file) pairs of @extra.  Returns the path, or raises
     UserError with what went wrong."""
     a = ARCHES[s['arch']]
-    gen = os.path.join(args.out, s['arch'], 'usr/gen_init_cpio')
+    gen = os.path.join(kernel_dir(args, s['arch']), 'usr/gen_init_cpio')
     if not os.access(gen, os.X_OK):
         raise UserError(f'no {os.path.relpath(gen, TOP)}: the kernel needs '
                         'CONFIG_BLK_DEV_INITRD')
