@@ -140,7 +140,7 @@ mkpatch() {	# version
 	PATCH
 	echo 0001-v.patch > "$b4/series/series"
 }
-tree4=(env SERIES="$b4/series" FIXES="$b4/fixes" BUILD="$b4/build" "$TOP/tools/make-tree.sh")
+tree4=(env SERIES="$b4/series" FIXES="$b4/fixes" V1="$b4/v1" BUILD="$b4/build" "$TOP/tools/make-tree.sh")
 mkpatch 2
 "${tree4[@]}" > /dev/null 2>&1
 mkpatch 3

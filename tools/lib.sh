@@ -8,6 +8,7 @@ CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dma-series}
 TREE=${BUILD_TREE:-$BUILD/linux}
 SERIES=${SERIES:-$TOP/series}
 FIXES=${FIXES:-$TOP/fixes}
+V1=${V1:-$TOP/v1}
 JOBS=${JOBS:-$(nproc)}
 
 # One line on stderr and a non-zero exit: every user error ends this way.

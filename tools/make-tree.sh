@@ -80,8 +80,8 @@ apply() {
 
 # v1 as posted (v1/), for the range-diff in each cover letter.
 git -C "$new" checkout -q --detach "$BASE_USED"
-apply "$TOP/v1/fixes" v1-fixes
-apply "$TOP/v1/series" v1-series
+apply "$V1/fixes" v1-fixes
+apply "$V1/series" v1-series
 git -C "$new" checkout -q --detach "$BASE_USED"
 apply "$FIXES" fixes
 apply "$SERIES" series
