@@ -109,8 +109,9 @@ class Toml(unittest.TestCase):
         table = scenarios.load_scenarios(os.path.join(TOP, 'configs/scenarios.toml'))
         self.assertIn('x86_64-direct', table)
         load_tool('mutants.py')
-        load_toml(os.path.join(TOP, 'configs/bench.toml'), {},
-                  {'noncoherent': bool, 'managed': bool})
+        bench = load_tool('bench.py')
+        load_toml(os.path.join(TOP, 'configs/bench.toml'), {}, bench.BENCH_KEYS,
+                  lambda name, b: bench.check_boot(name, b, table, 'bench.toml'))
 
     def assert_error(self, text, message, loader=scenarios.load_scenarios):
         with self.assertRaises(UserError) as e:
@@ -175,10 +176,30 @@ class Bench(unittest.TestCase):
     def test_parse(self):
         bench = load_tool('bench.py')
         s = bench.parse(read('bench-console.txt').splitlines())
-        self.assertEqual(s[('coherent', 'legacy')]['unmap'], [200])
-        self.assertEqual(s[('coherent', 'record')]['map'], [110])
-        self.assertEqual(s[('non-coherent', 'legacy')]['map'], [120])
+        self.assertEqual(s[('coherent', 'legacy-7.3', 1)]['unmap'], [260])
+        self.assertEqual(s[('coherent', 'legacy', 1)]['unmap'], [200])
+        self.assertEqual(s[('coherent', 'record', 1)]['map'], [110])
+        self.assertEqual(s[('non-coherent', 'legacy', 4)]['map'], [120])
         self.assertEqual(s[(100, 'managed')]['unmap'], [600])
+        # A result line after a failed run (no header) counts for nothing.
+        self.assertEqual(s[('coherent', 'record', 1)]['unmap'], [150])
+        self.assertEqual(bench.median(s[('coherent', 'legacy', 1)], bench.UNMAP_SYNCS), 270)
+        self.assertEqual(s[('blk', 'read', 1, 'legacy')]['instructions'], [30000.0])
+        self.assertEqual(s[('blk', 'read', 1, 'record')]['ns'], [45000.0])
+        # Without a counter, ns only; a failed run counts for nothing.
+        self.assertEqual(s[('blk', 'write', 32, 'legacy')], {'instructions': [], 'ns': [40000.0]})
+        self.assertNotIn(('blk', 'write', 32, 'record'), s)
+
+    def test_bad_boots(self):
+        bench = load_tool('bench.py')
+        table = {'s': {}}
+        for b, error in (({'scenario': 'nope'}, 'no scenario'),
+                         ({'threads': []}, 'threads'), ({'threads': [0]}, 'threads'),
+                         ({'threads': ['1']}, 'threads'), ({'smp': 9}, 'smp'),
+                         ({'length': 5000}, 'length')):
+            self.assertIn(error, bench.check_boot('s', b, table, 'bench.toml'))
+        self.assertIsNone(bench.check_boot('s', {'threads': [1, 4], 'length': 64},
+                                           table, 'bench.toml'))
 
 
 class CoverLetter(unittest.TestCase):
