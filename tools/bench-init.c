@@ -18,7 +18,10 @@
  * for each thread count of BENCH_THREADS (a comma-separated list, default
  * 1: the tool's -t), and with BENCH_NC=1 again with the device treated as
  * non-coherent.  With BENCH_LEN=N they map N bytes of the page (the tool's
- * -l), so that dma-iommu bounces them on an untrusted device.  With BENCH_MANAGED=1 it then runs, for 1, 100 and 10,000
+ * -l), so that dma-iommu bounces them on an untrusted device.  After the
+ * sides, one more legacy run counts swiotlb's bounces through its
+ * swiotlb_bounced trace event and prints "bench: swiotlb bounces in a
+ * check run: N", so that a boot meant to bounce is seen to.  With BENCH_MANAGED=1 it then runs, for 1, 100 and 10,000
  * mappings outstanding, plain mappings, managed ones and the 2014
  * devres-per-mapping design (the ring modes: SINGLE_MODE with -o,
  * MANAGED_MODE and DEVRES_MODE), alternately, BENCH_ROUNDS times each.
@@ -60,6 +63,8 @@
 #define NO_RECS "/sys/module/virtio_ring/parameters/bench_no_recs"
 #define VIRTIO_BLK "/sys/bus/virtio/drivers/virtio_blk"
 #define BLK_QD_MAX 32
+#define TRACING "/sys/kernel/tracing"
+#define BOUNCED TRACING "/events/swiotlb/swiotlb_bounced/enable"
 #define MAX_THREADS 8
 
 static int env_int(const char *name, int def)
@@ -325,6 +330,40 @@ static int blk_bench(int rounds, int from, int reqs)
 	return 0;
 }
 
+/*
+ * The swiotlb_bounced events of one legacy run of the map benchmark, from
+ * the trace buffers' counts of entries and of entries overwritten; -1 if
+ * tracefs cannot tell.
+ */
+static long bounces(int len)
+{
+	char path[64], line[128];
+	long n = 0, v;
+	int cpu;
+	FILE *f;
+
+	mount("tracefs", TRACING, "tracefs", 0, NULL);
+	/* Opening "trace" for writing with O_TRUNC empties the buffers. */
+	close(open(TRACING "/trace", O_WRONLY | O_TRUNC));
+	if (write_file(BOUNCED, "1"))
+		return -1;
+	if (run("check", 0, 1, 0, 0, 1, len))
+		n = -1;
+	write_file(BOUNCED, "0");
+	for (cpu = 0; n >= 0; cpu++) {
+		snprintf(path, sizeof(path), TRACING "/per_cpu/cpu%d/stats", cpu);
+		f = fopen(path, "r");
+		if (!f)
+			break;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "entries: %ld", &v) == 1 ||
+			    sscanf(line, "overrun: %ld", &v) == 1)
+				n += v;
+		fclose(f);
+	}
+	return cpu ? n : -1;
+}
+
 /* BENCH_THREADS: up to MAX_THREADS counts of 1 to 64; 0 on a bad list. */
 static int thread_counts(int *counts)
 {
@@ -399,6 +438,8 @@ int main(void)
 						       nc ? " -c" : "");
 						failed = 1;
 					}
+	if (!failed && !blk)
+		printf("bench: swiotlb bounces in a check run: %ld\n", bounces(len));
 	for (n = 0; managed && !blk && !failed && n < 3; n++)
 		for (r = 0; !failed && r < rounds; r++)
 			for (i = 0; i < 3; i++)

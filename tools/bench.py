@@ -65,7 +65,9 @@ RING_SIDES = ('plain', 'managed', 'devres')
 OUTSTANDING = (1, 100, 10000)
 # configs/bench.toml's optional keys.
 BENCH_KEYS = {'noncoherent': bool, 'managed': bool, 'scenario': str, 'cmdline': str,
-              'smp': int, 'threads': list, 'length': int, 'blk': bool, 'disk_bus': str}
+              'smp': int, 'threads': list, 'length': int, 'blk': bool, 'disk_bus': str,
+              'bounce': bool}
+BOUNCES = re.compile(r'^bench: swiotlb bounces in a check run: (-?\d+)')
 
 
 def build_tool(arch, tree, out):
@@ -186,6 +188,15 @@ def bench(name, b, scenarios, args, tools):
         failed = [line for line in log if 'FAILED' in line or 'ioctl' in line]
         result['error'] = (failed or ['no "bench: done"'])[0].strip()
     samples = parse(log)
+    counts = [int(m.group(1)) for m in map(BOUNCES.search, log) if m]
+    result['bounces'] = counts[-1] if counts else None
+    if 'bounce' in b and not result['error']:
+        n = result['bounces']
+        if n is None or n < 0:
+            result['error'] = 'the check run could not count swiotlb bounces'
+        elif (n > 0) != b['bounce']:
+            result['error'] = (f'the check run bounced {n} times: this boot is meant '
+                               f"{'to bounce' if b['bounce'] else 'not to bounce'}")
     for t in threads:
         for coherency in ('coherent', 'non-coherent'):
             old, legacy, record = (samples.get((coherency, side, t)) for side in SIDES)
@@ -245,8 +256,10 @@ def check_boot(name, b, scenarios, path):
         return 'length must be 0 (a page) to 4096 bytes'
     if b.get('disk_bus', 'virtio-blk') not in ('virtio-blk', 'virtio-blk-direct'):
         return 'disk_bus must be virtio-blk or virtio-blk-direct'
-    if b.get('blk') and (b.get('managed') or b.get('noncoherent') or 'threads' in b):
-        return 'blk boots run the virtio-blk case only: no managed, noncoherent or threads'
+    if b.get('blk') and (b.get('managed') or b.get('noncoherent') or 'threads' in b or
+                         'bounce' in b):
+        return 'blk boots run the virtio-blk case only: no managed, noncoherent, ' \
+            'threads or bounce'
     return None
 
 
