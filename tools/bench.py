@@ -150,15 +150,17 @@ def bench(name, b, scenarios, args, tools):
                     f"BENCH_LEN={b.get('length', 0)} "
                     f"BENCH_BLK={int(blk)} BENCH_BLK_REQS={args.blk_requests}").strip()
     # Runs per boot: rounds x 3 sides x thread counts x (2 with
-    # noncoherent), and rounds x 3 sides x 3 counts when managed; under
-    # -icount a guest second takes several host seconds.
-    runs = args.rounds * 3 * len(threads) * (2 if b.get('noncoherent') else 1)
+    # noncoherent), the bounce check, and rounds x 3 sides x 3 counts when
+    # managed.  A guest second takes up to 100 host seconds under -icount
+    # when the host is busy (other boots, a build).
+    runs = args.rounds * 3 * len(threads) * (2 if b.get('noncoherent') else 1) + 1
     runs += args.rounds * 9 if b.get('managed') else 0
+    s['timeout'] = 120 + runs * args.seconds * (100 if args.icount else 5)
     if blk:
-        # Four runs per side and round; a request takes about 1 ms of host
-        # time under TCG, a few under -icount.
-        runs = args.rounds * 3 * 4 * args.blk_requests / (200 if args.icount else 1000)
-    s['timeout'] = 120 + runs * args.seconds * (30 if args.icount else 3)
+        # Four runs per side and round; a request takes a few ms of host
+        # time under -icount, and up to ten times that on a busy host.
+        s['timeout'] = 120 + int(args.rounds * 3 * 4 * args.blk_requests *
+                                 (0.05 if args.icount else 0.01))
     # The sanitized kernels of make test boot and fill their rings about
     # 2x slower, and more under load.
     s['timeout'] *= 3 if args.flavour == 'test' else 1
