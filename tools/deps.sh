@@ -7,7 +7,9 @@
 # coccinelle already depends on.  sparse must parse 7.3's headers
 # (__typeof_unqual__), which bookworm's 0.6.4 cannot; when the installed one
 # fails that test, build 0.6.5~rc1 from Debian sid's source package into
-# $CACHE_DIR (tools/sparse-path.sh prints which sparse to use).
+# $CACHE_DIR (tools/sparse-path.sh prints which sparse to use).  Xen's
+# hypervisor (a 2 MB package with no dependencies, into /boot) is for the
+# scenarios that boot the kernel as Xen's dom0.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,6 +27,7 @@ needs=(
 	/usr/share/keyrings/debian-archive-keyring.gpg:debian-archive-keyring
 	/usr/lib/python3/dist-packages/ply/__init__.py:python3-ply
 	/usr/lib/python3/dist-packages/git/__init__.py:python3-git
+	/boot/xen-4.17-amd64.gz:xen-hypervisor-4.17-amd64
 )
 # DEPS_EXTRA: more "command-or-file:package" pairs, for tools/check-errors.sh
 # to try a package that cannot be installed.

@@ -26,7 +26,7 @@ from dmaseries import (ARCHES, TOP, UserError, cli, console_lines,  # noqa: E402
                        print_table as columns, run_qemu)
 from dmaseries.results import junit_xml, leaves, suite_seconds  # noqa: E402
 from dmaseries.scenarios import (load_scenarios, make_initrd,  # noqa: E402
-                                 qemu_command, select)
+                                 qemu_command, select, xen_image)
 from summary import kunit_counts  # noqa: E402
 
 CRASH = re.compile(r'Kernel panic|Oops|BUG: |Internal error:|Unable to handle kernel')
@@ -44,10 +44,12 @@ def boot(name, s, args, kunit_parser, kunit_printer):
     if not os.path.exists(kernel):
         result['error'] = f'no kernel at {os.path.relpath(kernel, TOP)}'
         return result, None
-    initrd = disk = None
+    initrd = disk = xen = None
     try:
         if 'init' in s:
             initrd = make_initrd(s, args, name)
+        if 'xen' in s:
+            xen = xen_image(s['arch'], args.results)
     except (UserError, OSError) as e:
         result['error'] = str(e)
         return result, None
@@ -55,7 +57,7 @@ def boot(name, s, args, kunit_parser, kunit_printer):
         disk = os.path.join(args.results, f'{name}.disk')
         with open(disk, 'wb') as f:
             f.truncate(s['disk'] << 20)
-    cmd = qemu_command(s, kernel, initrd, disk, extra=COUNT_SLOTS)
+    cmd = qemu_command(s, kernel, initrd, disk, extra=COUNT_SLOTS, xen=xen)
     logpath = os.path.join(args.results, f'{name}.log')
     text, timed_out, result['seconds'] = run_qemu(cmd, s['timeout'], logpath)
     log = console_lines(text)

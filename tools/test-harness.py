@@ -171,6 +171,24 @@ class Toml(unittest.TestCase):
         line = cmd[cmd.index('-append') + 1]
         self.assertLess(line.index('swiotlb=track_hiwater'), line.index('swiotlb=force'))
 
+    def test_xen_boots_the_kernel_as_dom0(self):
+        # Xen is the multiboot kernel; dom0's kernel and command line the
+        # first module, the initramfs the second; a comma in the command
+        # line is doubled, or QEMU would split the module there.
+        table = scenarios.load_scenarios(os.path.join(TOP, 'configs/scenarios.toml'))
+        s = dict(table['x86_64-direct'], xen='dom0_mem=512M')
+        cmd = scenarios.qemu_command(s, 'bzImage', 'init.cpio', xen='xen')
+        self.assertEqual(cmd[cmd.index('-kernel') + 1], 'xen')
+        self.assertEqual(cmd[cmd.index('-append') + 1], 'console=com1 dom0_mem=512M')
+        modules = cmd[cmd.index('-initrd') + 1]
+        self.assertTrue(modules.startswith('bzImage console=hvc0 '), modules)
+        self.assertIn('edu_kunit.dma_bits=28,,32', modules)
+        self.assertTrue(modules.endswith(',init.cpio'), modules)
+
+    def test_xen_needs_its_package(self):
+        with self.assertRaises(UserError):
+            scenarios.xen_image('x86_64', '/nonexistent-dir')
+
 
 class Bench(unittest.TestCase):
     def test_parse(self):

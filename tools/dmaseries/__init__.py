@@ -13,9 +13,12 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # One row per arch: QEMU binary, kernel image in the build dir, console
 # device and the C compiler for an /init (tools/lib.sh's cross_compile()
 # is the shell's copy of the prefix).
+# xen is the hypervisor of Debian's xen-hypervisor package (tools/deps.sh
+# installs it), for the scenarios that boot the kernel as Xen's dom0.
 ARCHES = {
     'x86_64': dict(qemu='qemu-system-x86_64', image='arch/x86/boot/bzImage',
-                   console='ttyS0', cc='gcc'),
+                   console='ttyS0', cc='gcc',
+                   xen='/boot/xen-4.17-amd64.gz'),
     'arm64': dict(qemu='qemu-system-aarch64', image='arch/arm64/boot/Image.gz',
                   console='ttyAMA0', cc='aarch64-linux-gnu-gcc'),
 }

@@ -1,7 +1,9 @@
 """configs/scenarios.toml: its fields and their checks, choosing scenarios,
 and the QEMU command line and initramfs of a scenario."""
+import gzip
 import os
 import re
+import shutil
 import subprocess
 
 from . import ARCHES, TOP, UserError, load_toml
@@ -9,7 +11,7 @@ from . import ARCHES, TOP, UserError, load_toml
 FIELDS = {'arch': str, 'machine': str, 'cpu': str, 'memory': int, 'smp': int,
           'devices': list, 'cmdline': str, 'timeout': int, 'suites': list}
 OPTIONAL = {'expect': list, 'edu': list, 'backend': str, 'disk': int,
-            'disk_bus': str, 'init': str}
+            'disk_bus': str, 'init': str, 'xen': str}
 # How a scenario's disk is attached.  virtio-blk with iommu_platform=on, so
 # that its I/O goes through the DMA API as real hardware's does; or an SD
 # card behind sdhci-pci with ADMA masked out of its capabilities (bits 19
@@ -36,6 +38,8 @@ def check_scenario(name, s):
         return f"init {s['init']} is not a file"
     if not all(isinstance(b, int) and 1 <= b <= 64 for b in s.get('edu', [])):
         return 'edu needs DMA widths from 1 to 64'
+    if 'xen' in s and 'xen' not in ARCHES[s['arch']]:
+        return f"xen: no Xen for {s['arch']} here"
     if not 10 <= s['timeout'] <= 3600:
         return 'timeout must be 10 to 3600 s'
     for pattern in s.get('expect', []) + [s.get('backend', '')]:
@@ -62,24 +66,50 @@ def select(table, arches, names):
             and ('all' in arches or s['arch'] in arches)]
 
 
-def qemu_command(s, kernel, initrd=None, disk=None, extra=''):
+def xen_image(arch, results):
+    """Xen for @arch, uncompressed into @results: QEMU's multiboot loader
+    takes no gzip.  Raises UserError when the package is not installed."""
+    src = ARCHES[arch]['xen']
+    dest = os.path.join(results, os.path.basename(src).removesuffix('.gz'))
+    try:
+        with gzip.open(src) as f, open(dest, 'wb') as out:
+            shutil.copyfileobj(f, out)
+    except OSError as e:
+        raise UserError(f'cannot read Xen at {src} ({e.strerror or e}); '
+                        'run tools/deps.sh') from e
+    return dest
+
+
+def qemu_command(s, kernel, initrd=None, disk=None, extra='', xen=None):
+    """The QEMU command that boots @kernel for scenario @s; as the dom0 of
+    the hypervisor @xen (xen_image()'s) when @s has a xen field."""
     a = ARCHES[s['arch']]
     accel = 'kvm' if os.environ.get('KVM') == '1' else 'tcg'
     edu = s.get('edu', [])
     # With an /init, KUnit must not end the boot: the kernel goes on to run
     # /init after the built-in suites, and /init powers the machine off.
     shutdown = '' if initrd else 'kunit_shutdown=reboot '
-    cmdline = (f"console={a['console']} {shutdown}panic=-1 {extra} "
+    # dom0's console is Xen's, which Xen copies to its serial port.
+    console = 'hvc0' if 'xen' in s else a['console']
+    cmdline = (f"console={console} {shutdown}panic=-1 {extra} "
                f"{s['cmdline']}").strip()
     cmdline = ' '.join(cmdline.split())
     if edu:
         cmdline += ' edu_kunit.dma_bits=' + ','.join(map(str, edu))
     cmd = [a['qemu'], '-nodefaults', '-display', 'none', '-serial', 'stdio',
            '-no-reboot', '-accel', accel, '-machine', s['machine'],
-           '-cpu', s['cpu'], '-m', str(s['memory']), '-smp', str(s['smp']),
-           '-kernel', kernel, '-append', cmdline]
-    if initrd:
-        cmd += ['-initrd', initrd]
+           '-cpu', s['cpu'], '-m', str(s['memory']), '-smp', str(s['smp'])]
+    if 'xen' in s:
+        # Multiboot: Xen is the kernel, dom0's kernel with its command line
+        # the first module and the initramfs the second.  QEMU splits
+        # modules at commas, and reads ",," as a comma.
+        modules = [f'{kernel} {cmdline}'] + ([initrd] if initrd else [])
+        cmd += ['-kernel', xen, '-append', f"console=com1 {s['xen']}",
+                '-initrd', ','.join(m.replace(',', ',,') for m in modules)]
+    else:
+        cmd += ['-kernel', kernel, '-append', cmdline]
+        if initrd:
+            cmd += ['-initrd', initrd]
     if disk:
         cmd += ['-drive', f'file={disk},if=none,format=raw,id=disk0']
         for dev in DISK_BUSES[s.get('disk_bus', 'virtio-blk')]:
