@@ -43,13 +43,12 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dmaseries import TOP, UserError, cli, git  # noqa: E402
+from dmaseries import CACHE_DIR, TOP, UserError, cli, git  # noqa: E402
 
 BUILD = os.environ.get('BUILD', os.path.join(TOP, 'build'))
 TREE = os.environ.get('BUILD_TREE', os.path.join(BUILD, 'linux'))
 CHECK = os.path.join(BUILD, 'check')
-CACHE = os.path.join(os.environ.get('CACHE_DIR') or os.path.join(
-    os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'dma-series'), 'cocci')
+CACHE = os.path.join(CACHE_DIR, 'cocci')
 JOBS = int(os.environ.get('JOBS') or os.cpu_count() or 1)
 # coccicheck's includes for ARCH=x86 in the source tree: LINUXINCLUDE with
 # "-I dir" and "--include" spelled as spatch wants them.

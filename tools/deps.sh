@@ -9,7 +9,10 @@
 # fails that test, build 0.6.5~rc1 from Debian sid's source package into
 # $CACHE_DIR (tools/sparse-path.sh prints which sparse to use).  Xen's
 # hypervisor (a 2 MB package with no dependencies, into /boot) is for the
-# scenarios that boot the kernel as Xen's dom0.
+# scenarios that boot the kernel as Xen's dom0; arm64's is another
+# architecture's package, so it is downloaded with a private apt state and
+# unpacked into $CACHE_DIR/xen-arm64, and the device tree it boots from is
+# edited with fdtput.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +31,7 @@ needs=(
 	/usr/lib/python3/dist-packages/ply/__init__.py:python3-ply
 	/usr/lib/python3/dist-packages/git/__init__.py:python3-git
 	/boot/xen-4.17-amd64.gz:xen-hypervisor-4.17-amd64
+	fdtput:device-tree-compiler
 )
 # DEPS_EXTRA: more "command-or-file:package" pairs, for tools/check-errors.sh
 # to try a package that cannot be installed.
@@ -55,6 +59,22 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 python3 -c 'import tomllib' 2> /dev/null ||
 	die "python3 3.11 or later is needed (tomllib)"
+
+# Xen for arm64, from the suite that has 4.17 (the amd64 package's version).
+xen_arm64=$CACHE_DIR/xen-arm64/boot/xen-4.17-arm64
+if [ ! -f "$xen_arm64" ]; then
+	note "downloading xen-hypervisor-4.17-arm64"
+	mkdir -p "$BUILD"
+	(
+		APT=$CACHE_DIR/apt-arm64 APT_SUITES=bookworm APT_ARCH=arm64
+		apt_private_update
+		cd "$APT/cache" && rm -f xen-hypervisor-*.deb &&
+			apt_private download xen-hypervisor-4.17-arm64 &&
+			dpkg-deb -x xen-hypervisor-4.17-arm64_*.deb "$CACHE_DIR/xen-arm64"
+	) > "$BUILD/xen-arm64.log" 2>&1 ||
+		die "could not fetch xen-hypervisor-4.17-arm64 (log: build/xen-arm64.log)"
+	[ -f "$xen_arm64" ] || die "xen-hypervisor-4.17-arm64 has no ${xen_arm64#"$CACHE_DIR"/xen-arm64}"
+fi
 
 # sparse: the installed one if it parses 7.3's headers, else our build.
 sparse_ok() {

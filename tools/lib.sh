@@ -71,12 +71,15 @@ debian_mirror() {
 
 # apt with a private state under $CACHE_DIR/apt: the system's sources lists
 # and package lists are never touched.  Binary packages come from BASE's
-# suites, source packages from sid.
+# suites, source packages from sid.  A caller may set APT to another state
+# directory, APT_SUITES to other suites and APT_ARCH to another
+# architecture's packages (for download and dpkg-deb -x, never install).
 APT=$CACHE_DIR/apt
 apt_opts() {
 	echo "-o Dir::Etc::sourcelist=$APT/sources.list -o Dir::Etc::sourceparts=/dev/null" \
 	     "-o Dir::State::Lists=$APT/lists -o Dir::State::status=/dev/null" \
-	     "-o Dir::Cache=$APT/cache -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+	     "-o Dir::Cache=$APT/cache -o Debug::NoLocking=1 -o APT::Sandbox::User=root" \
+	     "${APT_ARCH:+-o APT::Architecture=$APT_ARCH -o APT::Architectures=$APT_ARCH}"
 }
 
 apt_private() {
@@ -92,10 +95,10 @@ apt_private_update() {
 	mirror=$(debian_mirror) || exit
 	mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
 	{
-		for suite in $SUITES; do
+		for suite in ${APT_SUITES:-$SUITES}; do
 			echo "deb [signed-by=$key] $mirror $suite main"
 		done
-		echo "deb-src [signed-by=$key] $mirror sid main"
+		[ -n "${APT_SUITES:-}" ] || echo "deb-src [signed-by=$key] $mirror sid main"
 	} > "$APT/sources.list.new"
 	if cmp -s "$APT/sources.list.new" "$APT/sources.list" &&
 	   [ -n "$(find "$APT/updated" -mmin -1440 2>/dev/null)" ]; then
@@ -105,7 +108,7 @@ apt_private_update() {
 	mv "$APT/sources.list.new" "$APT/sources.list"
 	rm -f "$APT/updated"
 	apt_private update > "$APT/update.log" 2>&1 ||
-		die "apt-get update failed for $SUITES (see $APT/update.log)"
+		die "apt-get update failed for ${APT_SUITES:-$SUITES} (see $APT/update.log)"
 	touch "$APT/updated"
 }
 

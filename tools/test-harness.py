@@ -188,6 +188,50 @@ class Toml(unittest.TestCase):
     def test_xen_needs_its_package(self):
         with self.assertRaises(UserError):
             scenarios.xen_image('x86_64', '/nonexistent-dir')
+        saved = scenarios.ARCHES['arm64']['xen']
+        scenarios.ARCHES['arm64']['xen'] = '/nonexistent-dir/xen'
+        try:
+            with self.assertRaises(UserError):
+                scenarios.xen_image('arm64', '/nonexistent-dir')
+        finally:
+            scenarios.ARCHES['arm64']['xen'] = saved
+
+    def test_xen_arm64_boots_from_the_device_tree(self):
+        # arm64's Xen finds its command line and dom0's kernel, with the
+        # kernel's own, in the device tree: QEMU's own, dumped for the same
+        # machine, plus the module node; QEMU loads the kernel there.
+        table = scenarios.load_scenarios(os.path.join(TOP, 'configs/scenarios.toml'))
+        s = table['arm64-xen-swiotlb']
+        with tempfile.TemporaryDirectory() as d:
+            kernel = os.path.join(d, 'Image.gz')
+            with open(kernel, 'wb') as f:
+                f.write(b'\0' * 4097)
+            dtb = scenarios.xen_dtb(s, kernel, os.path.join(d, 'xen.dtb'))
+
+            def get(node, prop):
+                return subprocess.run(['fdtget', '-t', 's', dtb, node, prop],
+                                      capture_output=True, text=True,
+                                      check=True).stdout.strip()
+            module = f'/chosen/module@{scenarios.XEN_ARM64_DOM0:x}'
+            self.assertEqual(get('/chosen', 'xen,xen-bootargs'),
+                             'console=dtuart ' + s['xen'])
+            self.assertIn('multiboot,kernel', get(module, 'compatible'))
+            reg = subprocess.run(['fdtget', '-t', 'x', dtb, module, 'reg'],
+                                 capture_output=True, text=True, check=True).stdout
+            self.assertEqual(reg.split(), ['0', f'{scenarios.XEN_ARM64_DOM0:x}', '0', '1001'])
+            bootargs = get(module, 'bootargs')
+            self.assertTrue(bootargs.startswith('console=hvc0 '), bootargs)
+            self.assertIn('swiotlb=force', bootargs)
+            self.assertIn('edu_kunit.dma_bits=32,32', bootargs)
+            cmd = scenarios.qemu_command(s, kernel, xen='xen', dtb=dtb)
+            self.assertEqual(cmd[cmd.index('-dtb') + 1], dtb)
+            self.assertIn(f'loader,file={kernel},addr={scenarios.XEN_ARM64_DOM0:#x},force-raw=on',
+                          cmd)
+            self.assertNotIn('-append', cmd)
+
+    def test_console_lines_drop_carriage_returns(self):
+        # Xen's console ends dom0's lines with two carriage returns.
+        self.assertEqual(console_lines('ok 1 a\r\r\nok 2 b\r\r\n'), ['ok 1 a', 'ok 2 b'])
 
 
 class Bench(unittest.TestCase):

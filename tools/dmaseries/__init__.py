@@ -13,14 +13,19 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 # One row per arch: QEMU binary, kernel image in the build dir, console
 # device and the C compiler for an /init (tools/lib.sh's cross_compile()
 # is the shell's copy of the prefix).
-# xen is the hypervisor of Debian's xen-hypervisor package (tools/deps.sh
-# installs it), for the scenarios that boot the kernel as Xen's dom0.
+# xen is the hypervisor of Debian's xen-hypervisor package, for the
+# scenarios that boot the kernel as Xen's dom0: tools/deps.sh installs
+# amd64's and unpacks arm64's, another architecture's package, into
+# CACHE_DIR (tools/lib.sh's default, spelled again here).
+CACHE_DIR = os.environ.get('CACHE_DIR') or os.path.join(
+    os.environ.get('XDG_CACHE_HOME') or os.path.expanduser('~/.cache'), 'dma-series')
 ARCHES = {
     'x86_64': dict(qemu='qemu-system-x86_64', image='arch/x86/boot/bzImage',
                    console='ttyS0', cc='gcc',
                    xen='/boot/xen-4.17-amd64.gz'),
     'arm64': dict(qemu='qemu-system-aarch64', image='arch/arm64/boot/Image.gz',
-                  console='ttyAMA0', cc='aarch64-linux-gnu-gcc'),
+                  console='ttyAMA0', cc='aarch64-linux-gnu-gcc',
+                  xen=os.path.join(CACHE_DIR, 'xen-arm64/boot/xen-4.17-arm64')),
 }
 
 
@@ -106,10 +111,12 @@ def console_lines(text):
     the whole line again, and the truncated first copy would read as a
     second KTAP result.  The line before the marker is dropped only if the
     replay repeats it: when the message was cut before any of it was
-    printed, that line is whole and the replay is of the next message."""
+    printed, that line is whole and the replay is of the next message.
+    Carriage returns go: Xen's console ends dom0's lines "\\r\\r\\n", which
+    would read as an empty line after each."""
     lines = []
     replay = False
-    for line in text.splitlines():
+    for line in text.replace('\r', '').splitlines():
         if line.strip() == '** replaying previous printk message **':
             replay = True
             continue

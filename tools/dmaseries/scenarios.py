@@ -40,6 +40,8 @@ def check_scenario(name, s):
         return 'edu needs DMA widths from 1 to 64'
     if 'xen' in s and 'xen' not in ARCHES[s['arch']]:
         return f"xen: no Xen for {s['arch']} here"
+    if 'xen' in s and 'init' in s and s['arch'] == 'arm64':
+        return 'xen: on arm64, dom0 takes no init (no ramdisk module yet)'
     if not 10 <= s['timeout'] <= 3600:
         return 'timeout must be 10 to 3600 s'
     for pattern in s.get('expect', []) + [s.get('backend', '')]:
@@ -67,9 +69,14 @@ def select(table, arches, names):
 
 
 def xen_image(arch, results):
-    """Xen for @arch, uncompressed into @results: QEMU's multiboot loader
-    takes no gzip.  Raises UserError when the package is not installed."""
+    """Xen for @arch; x86_64's uncompressed into @results, since QEMU's
+    multiboot loader takes no gzip.  Raises UserError when the package is
+    not installed."""
     src = ARCHES[arch]['xen']
+    if not src.endswith('.gz'):
+        if not os.path.isfile(src):
+            raise UserError(f'no Xen at {src}; run tools/deps.sh')
+        return src
     dest = os.path.join(results, os.path.basename(src).removesuffix('.gz'))
     try:
         with gzip.open(src) as f, open(dest, 'wb') as out:
@@ -80,12 +87,15 @@ def xen_image(arch, results):
     return dest
 
 
-def qemu_command(s, kernel, initrd=None, disk=None, extra='', xen=None):
-    """The QEMU command that boots @kernel for scenario @s; as the dom0 of
-    the hypervisor @xen (xen_image()'s) when @s has a xen field."""
+# Where arm64's Xen finds dom0's kernel: a boot module in RAM (virt's
+# starts at 1 GiB), clear of Xen itself, which QEMU loads at its start,
+# and of the device tree, which QEMU places after it.
+XEN_ARM64_DOM0 = 0x50000000
+
+
+def kernel_cmdline(s, initrd=None, extra=''):
+    """The kernel's command line for scenario @s."""
     a = ARCHES[s['arch']]
-    accel = 'kvm' if os.environ.get('KVM') == '1' else 'tcg'
-    edu = s.get('edu', [])
     # With an /init, KUnit must not end the boot: the kernel goes on to run
     # /init after the built-in suites, and /init powers the machine off.
     shutdown = '' if initrd else 'kunit_shutdown=reboot '
@@ -94,12 +104,63 @@ def qemu_command(s, kernel, initrd=None, disk=None, extra='', xen=None):
     cmdline = (f"console={console} {shutdown}panic=-1 {extra} "
                f"{s['cmdline']}").strip()
     cmdline = ' '.join(cmdline.split())
-    if edu:
-        cmdline += ' edu_kunit.dma_bits=' + ','.join(map(str, edu))
+    if s.get('edu'):
+        cmdline += ' edu_kunit.dma_bits=' + ','.join(map(str, s['edu']))
+    return cmdline
+
+
+def xen_dtb(s, kernel, path, extra=''):
+    """Write to @path the device tree that arm64's Xen boots from: QEMU's
+    own for scenario @s, with Xen's command line and @kernel as dom0's
+    boot module (the binding of Xen's docs/misc/arm/device-tree/booting.txt,
+    as Xen's own QEMU tests write it).  Xen decompresses a gzip kernel.
+    Raises UserError when QEMU or fdtput fails."""
+    # The boot's own machine, without Xen, the tree and the kernel.
+    dump = qemu_command(s, kernel, dtb=path)
+    i = dump.index('-kernel')
+    del dump[i:i + 6]
+    dump[dump.index('-machine') + 1] += f',dumpdtb={path}'
+    module = f'/chosen/module@{XEN_ARM64_DOM0:x}'
+    steps = [dump,
+             ['fdtput', path, '-t', 'x', '/chosen', '#address-cells', '2'],
+             ['fdtput', path, '-t', 'x', '/chosen', '#size-cells', '2'],
+             ['fdtput', path, '-t', 's', '/chosen', 'xen,xen-bootargs',
+              f"console=dtuart {s['xen']}"],
+             ['fdtput', path, '-c', module],
+             ['fdtput', path, '-t', 's', module, 'compatible',
+              'multiboot,kernel', 'multiboot,module'],
+             ['fdtput', path, '-t', 'x', module, 'reg', '0', f'{XEN_ARM64_DOM0:x}',
+              '0', f'{os.path.getsize(kernel):x}'],
+             ['fdtput', path, '-t', 's', module, 'bootargs',
+              kernel_cmdline(s, extra=extra)]]
+    for cmd in steps:
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        except OSError as e:
+            raise UserError(f'cannot run {cmd[0]} ({e.strerror}); run tools/deps.sh') from e
+        if done.returncode:
+            raise UserError(f"{' '.join(cmd[:3])} ... failed: "
+                            + ((done.stderr or done.stdout).strip().splitlines() or ['?'])[-1])
+    return path
+
+
+def qemu_command(s, kernel, initrd=None, disk=None, extra='', xen=None, dtb=None):
+    """The QEMU command that boots @kernel for scenario @s; as the dom0 of
+    the hypervisor @xen (xen_image()'s) when @s has a xen field, on arm64
+    from the device tree @dtb (xen_dtb()'s)."""
+    a = ARCHES[s['arch']]
+    accel = 'kvm' if os.environ.get('KVM') == '1' else 'tcg'
+    edu = s.get('edu', [])
+    cmdline = kernel_cmdline(s, initrd, extra)
     cmd = [a['qemu'], '-nodefaults', '-display', 'none', '-serial', 'stdio',
            '-no-reboot', '-accel', accel, '-machine', s['machine'],
            '-cpu', s['cpu'], '-m', str(s['memory']), '-smp', str(s['smp'])]
-    if 'xen' in s:
+    if 'xen' in s and s['arch'] == 'arm64':
+        # Xen reads its command line, and dom0's kernel with its own, from
+        # the device tree; the kernel is loaded where the tree says.
+        cmd += ['-kernel', xen or a['xen'], '-dtb', dtb,
+                '-device', f'loader,file={kernel},addr={XEN_ARM64_DOM0:#x},force-raw=on']
+    elif 'xen' in s:
         # Multiboot: Xen is the kernel, dom0's kernel with its command line
         # the first module and the initramfs the second.  QEMU splits
         # modules at commas, and reads ",," as a comma.
