@@ -178,7 +178,17 @@ def bench(name, b, scenarios, args, tools):
         disk = os.path.join(args.results, f'{args.prefix}-{name}.disk')
         with open(disk, 'wb') as f:
             f.truncate(s['disk'] << 20)
-    cmd = sc.qemu_command(s, kernel, initrd, disk)
+    xen = dtb = None
+    try:
+        if 'xen' in s:
+            xen = sc.xen_image(s['arch'], args.results)
+        if 'xen' in s and s['arch'] == 'arm64':
+            dtb = sc.xen_dtb(s, kernel, os.path.join(args.results, f'{args.prefix}-{name}.dtb'),
+                             initrd)
+    except rs.UserError as e:
+        result['error'] = str(e)
+        return result
+    cmd = sc.qemu_command(s, kernel, initrd, disk, xen=xen, dtb=dtb)
     if args.icount:
         cmd += ['-icount', 'shift=0']
     text, timed_out, result['seconds'] = rs.run_qemu(

@@ -56,7 +56,7 @@ def boot(name, s, args, kunit_parser, kunit_printer):
             xen = xen_image(s['arch'], args.results)
         if 'xen' in s and s['arch'] == 'arm64':
             dtb = xen_dtb(s, kernel, os.path.join(args.results, f'{name}.dtb'),
-                          extra=COUNT_SLOTS)
+                          initrd, extra=COUNT_SLOTS)
     except (UserError, OSError) as e:
         result['error'] = str(e)
         return result, None

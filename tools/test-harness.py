@@ -228,6 +228,17 @@ class Toml(unittest.TestCase):
             self.assertIn(f'loader,file={kernel},addr={scenarios.XEN_ARM64_DOM0:#x},force-raw=on',
                           cmd)
             self.assertNotIn('-append', cmd)
+            # An initramfs is the second module, and ends KUnit's boot no more.
+            initrd = os.path.join(d, 'init.cpio')
+            with open(initrd, 'wb') as f:
+                f.write(b'\0' * 512)
+            dtb = scenarios.xen_dtb(s, kernel, os.path.join(d, 'xen2.dtb'), initrd)
+            ramdisk = f'/chosen/module@{scenarios.XEN_ARM64_INITRD:x}'
+            self.assertIn('multiboot,ramdisk', get(ramdisk, 'compatible'))
+            self.assertNotIn('kunit_shutdown', get(module, 'bootargs'))
+            cmd = scenarios.qemu_command(s, kernel, initrd, xen='xen', dtb=dtb)
+            self.assertIn(f'loader,file={initrd},addr={scenarios.XEN_ARM64_INITRD:#x},force-raw=on',
+                          cmd)
 
     def test_console_lines_drop_carriage_returns(self):
         # Xen's console ends dom0's lines with two carriage returns.

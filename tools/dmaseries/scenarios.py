@@ -40,8 +40,6 @@ def check_scenario(name, s):
         return 'edu needs DMA widths from 1 to 64'
     if 'xen' in s and 'xen' not in ARCHES[s['arch']]:
         return f"xen: no Xen for {s['arch']} here"
-    if 'xen' in s and 'init' in s and s['arch'] == 'arm64':
-        return 'xen: on arm64, dom0 takes no init (no ramdisk module yet)'
     if not 10 <= s['timeout'] <= 3600:
         return 'timeout must be 10 to 3600 s'
     for pattern in s.get('expect', []) + [s.get('backend', '')]:
@@ -87,10 +85,11 @@ def xen_image(arch, results):
     return dest
 
 
-# Where arm64's Xen finds dom0's kernel: a boot module in RAM (virt's
-# starts at 1 GiB), clear of Xen itself, which QEMU loads at its start,
-# and of the device tree, which QEMU places after it.
+# Where arm64's Xen finds dom0's kernel and initramfs: boot modules in RAM
+# (virt's starts at 1 GiB), clear of Xen itself, which QEMU loads at its
+# start, and of the device tree, which QEMU places after it.
 XEN_ARM64_DOM0 = 0x50000000
+XEN_ARM64_INITRD = 0x54000000
 
 
 def kernel_cmdline(s, initrd=None, extra=''):
@@ -109,30 +108,44 @@ def kernel_cmdline(s, initrd=None, extra=''):
     return cmdline
 
 
-def xen_dtb(s, kernel, path, extra=''):
+def xen_dtb(s, kernel, path, initrd=None, extra=''):
     """Write to @path the device tree that arm64's Xen boots from: QEMU's
-    own for scenario @s, with Xen's command line and @kernel as dom0's
-    boot module (the binding of Xen's docs/misc/arm/device-tree/booting.txt,
-    as Xen's own QEMU tests write it).  Xen decompresses a gzip kernel.
-    Raises UserError when QEMU or fdtput fails."""
-    # The boot's own machine, without Xen, the tree and the kernel.
-    dump = qemu_command(s, kernel, dtb=path)
-    i = dump.index('-kernel')
-    del dump[i:i + 6]
+    own for scenario @s, with Xen's command line, and @kernel and @initrd
+    as dom0's boot modules (the binding of Xen's
+    docs/misc/arm/device-tree/booting.txt, as Xen's own QEMU tests write
+    it).  Xen decompresses a gzip kernel.  Raises UserError when the kernel
+    would overlap the initramfs, or QEMU or fdtput fails."""
+    if os.path.getsize(kernel) > XEN_ARM64_INITRD - XEN_ARM64_DOM0:
+        raise UserError(f'{kernel} is over {XEN_ARM64_INITRD - XEN_ARM64_DOM0 >> 20} MiB, '
+                        "the room for dom0's kernel before its initramfs")
+    # The boot's own machine, without Xen, the tree and the modules.
+    boot = qemu_command(s, kernel, initrd, dtb=path)
+    dump = []
+    i = 0
+    while i < len(boot):
+        opt, arg = boot[i], boot[i + 1] if i + 1 < len(boot) else ''
+        if opt in ('-kernel', '-dtb') or (opt == '-device' and arg.startswith('loader,')):
+            i += 2
+        else:
+            dump.append(opt)
+            i += 1
     dump[dump.index('-machine') + 1] += f',dumpdtb={path}'
-    module = f'/chosen/module@{XEN_ARM64_DOM0:x}'
     steps = [dump,
              ['fdtput', path, '-t', 'x', '/chosen', '#address-cells', '2'],
              ['fdtput', path, '-t', 'x', '/chosen', '#size-cells', '2'],
              ['fdtput', path, '-t', 's', '/chosen', 'xen,xen-bootargs',
-              f"console=dtuart {s['xen']}"],
-             ['fdtput', path, '-c', module],
-             ['fdtput', path, '-t', 's', module, 'compatible',
-              'multiboot,kernel', 'multiboot,module'],
-             ['fdtput', path, '-t', 'x', module, 'reg', '0', f'{XEN_ARM64_DOM0:x}',
-              '0', f'{os.path.getsize(kernel):x}'],
-             ['fdtput', path, '-t', 's', module, 'bootargs',
-              kernel_cmdline(s, extra=extra)]]
+              f"console=dtuart {s['xen']}"]]
+    modules = [(kernel, XEN_ARM64_DOM0, 'multiboot,kernel')]
+    if initrd:
+        modules.append((initrd, XEN_ARM64_INITRD, 'multiboot,ramdisk'))
+    for f, addr, kind in modules:
+        node = f'/chosen/module@{addr:x}'
+        steps += [['fdtput', path, '-c', node],
+                  ['fdtput', path, '-t', 's', node, 'compatible', kind, 'multiboot,module'],
+                  ['fdtput', path, '-t', 'x', node, 'reg', '0', f'{addr:x}',
+                   '0', f'{os.path.getsize(f):x}']]
+    steps.append(['fdtput', path, '-t', 's', f'/chosen/module@{XEN_ARM64_DOM0:x}',
+                  'bootargs', kernel_cmdline(s, initrd, extra)])
     for cmd in steps:
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -160,6 +173,8 @@ def qemu_command(s, kernel, initrd=None, disk=None, extra='', xen=None, dtb=None
         # the device tree; the kernel is loaded where the tree says.
         cmd += ['-kernel', xen or a['xen'], '-dtb', dtb,
                 '-device', f'loader,file={kernel},addr={XEN_ARM64_DOM0:#x},force-raw=on']
+        if initrd:
+            cmd += ['-device', f'loader,file={initrd},addr={XEN_ARM64_INITRD:#x},force-raw=on']
     elif 'xen' in s:
         # Multiboot: Xen is the kernel, dom0's kernel with its command line
         # the first module and the initramfs the second.  QEMU splits
