@@ -178,13 +178,8 @@ def bench(name, b, scenarios, args, tools):
         disk = os.path.join(args.results, f'{args.prefix}-{name}.disk')
         with open(disk, 'wb') as f:
             f.truncate(s['disk'] << 20)
-    xen = dtb = None
     try:
-        if 'xen' in s:
-            xen = sc.xen_image(s['arch'], args.results)
-        if 'xen' in s and s['arch'] == 'arm64':
-            dtb = sc.xen_dtb(s, kernel, os.path.join(args.results, f'{args.prefix}-{name}.dtb'),
-                             initrd)
+        xen, dtb = sc.xen_files(s, kernel, initrd, args.results, f'{args.prefix}-{name}')
     except rs.UserError as e:
         result['error'] = str(e)
         return result

@@ -26,7 +26,7 @@ from dmaseries import (ARCHES, TOP, UserError, cli, console_lines,  # noqa: E402
                        print_table as columns, run_qemu)
 from dmaseries.results import junit_xml, leaves, suite_seconds  # noqa: E402
 from dmaseries.scenarios import (load_scenarios, make_initrd,  # noqa: E402
-                                 qemu_command, select, xen_dtb, xen_image)
+                                 qemu_command, select, xen_files)
 from summary import kunit_counts  # noqa: E402
 
 CRASH = re.compile(r'Kernel panic|Oops|BUG: |Internal error:|Unable to handle kernel')
@@ -44,7 +44,7 @@ def boot(name, s, args, kunit_parser, kunit_printer):
     if not os.path.exists(kernel):
         result['error'] = f'no kernel at {os.path.relpath(kernel, TOP)}'
         return result, None
-    initrd = disk = xen = dtb = None
+    initrd = disk = None
     if 'disk' in s:
         disk = os.path.join(args.results, f'{name}.disk')
         with open(disk, 'wb') as f:
@@ -52,11 +52,7 @@ def boot(name, s, args, kunit_parser, kunit_printer):
     try:
         if 'init' in s:
             initrd = make_initrd(s, args, name)
-        if 'xen' in s:
-            xen = xen_image(s['arch'], args.results)
-        if 'xen' in s and s['arch'] == 'arm64':
-            dtb = xen_dtb(s, kernel, os.path.join(args.results, f'{name}.dtb'),
-                          initrd, extra=COUNT_SLOTS)
+        xen, dtb = xen_files(s, kernel, initrd, args.results, name, COUNT_SLOTS)
     except (UserError, OSError) as e:
         result['error'] = str(e)
         return result, None

@@ -157,6 +157,19 @@ def xen_dtb(s, kernel, path, initrd=None, extra=''):
     return path
 
 
+def xen_files(s, kernel, initrd, results, name, extra=''):
+    """The Xen image and, on arm64, the device tree (in @results, named
+    after @name) that scenario @s boots from: (None, None) without Xen.
+    Raises UserError as xen_image() and xen_dtb() do."""
+    if 'xen' not in s:
+        return None, None
+    xen = xen_image(s['arch'], results)
+    dtb = None
+    if s['arch'] == 'arm64':
+        dtb = xen_dtb(s, kernel, os.path.join(results, f'{name}.dtb'), initrd, extra)
+    return xen, dtb
+
+
 def qemu_command(s, kernel, initrd=None, disk=None, extra='', xen=None, dtb=None):
     """The QEMU command that boots @kernel for scenario @s; as the dom0 of
     the hypervisor @xen (xen_image()'s) when @s has a xen field, on arm64
