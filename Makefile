@@ -5,6 +5,8 @@
 #   make test    everything: checks, both arches, every scenario
 #   make mutants replay the deliberate breakages in configs/mutants.toml
 #   make bench   time legacy mappings against mapping records (configs/bench.toml)
+#   make lava    a LAVA job per scenario in build/lava (docs/lava.md)
+#   make lava-check  one scenario per arch through lava-run, against make run
 #
 # Variables: ARCH (x86_64, arm64 or all), SCENARIO (comma-separated names),
 # KERNEL_SRC (your own kernel tree as the base), KVM=1 (use KVM, not TCG),
@@ -21,7 +23,7 @@ comma := ,
 
 .PHONY: run test deps base tree export build boot summary check-roundtrip \
 	check-patches check-cocci check-cocci-scripts build-fixes check-errors mutants \
-	bench clean help
+	bench lava lava-check clean help
 
 run: build
 	@tools/run-scenarios.py --arch $(ARCH) --scenario "$(SCENARIO)"
@@ -80,6 +82,15 @@ bench: deps base
 	@for a in $(ARCHES); do tools/build-kernel.sh $$a bench || exit; done
 	@tools/bench.py --arch $(ARCH); a=$$?; \
 	 tools/bench.py --arch $(ARCH) --icount && exit $$a
+
+# Every scenario unless ARCH or SCENARIO narrows it.
+lava: ARCH := $(if $(ARCH_GIVEN)$(SCENARIO),$(ARCH),all)
+lava: build
+	@/usr/bin/python3 tools/lava.py --arch $(ARCH) --scenario "$(SCENARIO)"
+
+lava-check: ARCH := all
+lava-check: build
+	@tools/lava-check.sh
 
 clean:
 	rm -rf build

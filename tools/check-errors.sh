@@ -35,6 +35,12 @@ expect_error "unknown bench boot" "unknown boot 'nope'" \
 	"$TOP/tools/bench.py" --boot nope
 expect_error "bad bench rounds" "--rounds must be 1 to 50" \
 	"$TOP/tools/bench.py" --rounds 0
+expect_error "unknown scenario (lava)" "unknown scenario 'nope'" \
+	/usr/bin/python3 "$TOP/tools/lava.py" --scenario nope
+expect_error "lava jobs outside build/" "--dest must be under build/" \
+	/usr/bin/python3 "$TOP/tools/lava.py" --dest "$tmp/lava"
+expect_error "lava-run without LAVA's templates" "no qemu.jinja2 in" \
+	/usr/bin/python3 "$TOP/tools/lava-run.py" nope --templates "$tmp"
 expect_error "unknown arch (build)" "unknown arch 'sparc'" \
 	"$TOP/tools/build-kernel.sh" sparc
 sed 's/^disk_bus = "sdhci"/disk_bus = "floppy"/' "$TOP/configs/scenarios.toml" > "$tmp/scenarios.toml"

@@ -12,7 +12,8 @@
 # scenarios that boot the kernel as Xen's dom0; arm64's is another
 # architecture's package, so it is downloaded with a private apt state and
 # unpacked into $CACHE_DIR/xen-arm64, and the device tree it boots from is
-# edited with fdtput.
+# edited with fdtput.  lava-common (and the python3-voluptuous it brings)
+# holds LAVA's job schema, which checks the jobs of tools/lava.py.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +33,7 @@ needs=(
 	/usr/lib/python3/dist-packages/git/__init__.py:python3-git
 	/boot/xen-4.17-amd64.gz:xen-hypervisor-4.17-amd64
 	fdtput:device-tree-compiler
+	/usr/lib/python3/dist-packages/lava_common/schemas/__init__.py:lava-common
 )
 # DEPS_EXTRA: more "command-or-file:package" pairs, for tools/check-errors.sh
 # to try a package that cannot be installed.

@@ -25,14 +25,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dmaseries import (ARCHES, TOP, UserError, cli, console_lines,  # noqa: E402
                        print_table as columns, run_qemu)
 from dmaseries.results import junit_xml, leaves, suite_seconds  # noqa: E402
-from dmaseries.scenarios import (load_scenarios, make_initrd,  # noqa: E402
-                                 qemu_command, select, xen_files)
+from dmaseries.scenarios import (COUNT_SLOTS, load_scenarios,  # noqa: E402
+                                 make_initrd, qemu_command, select, xen_files)
 from summary import kunit_counts  # noqa: E402
 
 CRASH = re.compile(r'Kernel panic|Oops|BUG: |Internal error:|Unable to handle kernel')
-# swiotlb counts the slots in use, which the suites' leak checks read, only
-# when asked to; a scenario's own swiotlb= option is parsed after this one.
-COUNT_SLOTS = 'swiotlb=track_hiwater'
 # The backend that the dma_edu suite reads from the kernel and reports.
 BACKEND = re.compile(r'# edu_test_backend: backend: (.+?)\s*$')
 
@@ -81,6 +78,7 @@ def boot(name, s, args, kunit_parser, kunit_printer):
     backend = next((m.group(1) for m in map(BACKEND.search, log) if m), '')
     result['backend'] = backend
     ran = {x['name'] for x in result['suites']}
+    order = [x['name'] for x in result['suites'] if x['name'] in s['suites']]
     crash = next((line for line in log if CRASH.search(line)), None)
     missing_expect = [p for p in s.get('expect', [])
                       if not any(re.search(p, line) for line in log)]
@@ -96,6 +94,10 @@ def boot(name, s, args, kunit_parser, kunit_printer):
         result['error'] = f'{test.counts.errors} KTAP parse errors'
     elif set(s['suites']) - ran:
         result['error'] = 'missing suites: ' + ' '.join(sorted(set(s['suites']) - ran))
+    elif order != s['suites']:
+        # tools/lava.py's monitors wait for the suites in the listed order.
+        result['error'] = (f"suites ran in the order {' '.join(order)}, not "
+                           'in the order the scenario lists them')
     elif missing_expect:
         result['error'] = 'console lacks: ' + ' | '.join(missing_expect)
     elif 'backend' in s and not re.search(s['backend'], backend):

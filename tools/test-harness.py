@@ -7,6 +7,7 @@ shell's choice of compiler.  One "ok"/"FAIL" line per test, for make test.
 """
 import importlib.util
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -317,6 +318,95 @@ class Cocci(unittest.TestCase):
         for bad in ('EXN: Coccinelle_modules.Common.Timeout in drivers/mmc/host/sdhci.c',
                     'Fatal error: exception End_of_file', 'virtual rule report not supported'):
             self.assertEqual(cocci.faults(out + [bad]), [bad])
+
+
+class Lava(unittest.TestCase):
+    """tools/lava.py's jobs: its monitors replayed over a saved console as
+    LAVA's lava-test-monitor reads it (lava_dispatcher/actions/test/
+    monitor.py: wait for the start, then the earliest of the end and a
+    result, the end first on a tie), and its QEMU options against
+    run-scenarios.py's."""
+    lava = load_tool('lava.py')
+
+    def monitor(self, text, monitors):
+        import re  # pylint: disable=import-outside-toplevel
+        out, pos = [], 0
+        for m in monitors:
+            start = re.compile(m['start']).search(text, pos)
+            self.assertIsNotNone(start, m['start'])
+            pos = start.end()
+            end, result = re.compile(m['end']), re.compile(m['pattern'])
+            while True:
+                e, r = end.search(text, pos), result.search(text, pos)
+                self.assertIsNotNone(e, f"no end for {m['name']}")
+                if not r or e.start() <= r.start():
+                    pos = e.end()
+                    break
+                out.append((m['name'], r['test_case_id'], m['fixupdict'][r['result']]))
+                pos = r.end()
+        return out
+
+    def test_monitors_read_ktap(self):
+        s = dict(suites=['dma_mapping', 'dma_edu'])
+        self.assertEqual(self.monitor(read('console-x86_64.txt'), self.lava.monitors(s)), [
+            ('dma_mapping', 'dma_test_map_single', 'pass'),
+            ('dma_mapping', 'DMA_TO_DEVICE', 'pass'),
+            ('dma_mapping', 'DMA_FROM_DEVICE', 'fail'),
+            ('dma_mapping', 'dma_test_directions', 'fail'),
+            ('dma_mapping', 'dma_test_noncoherent', 'skip'),
+            ('dma_edu', 'edu_test_backend', 'pass')])
+
+    def test_monitors_skip_a_replayed_line(self):
+        text = ('[ 1.0]     # Subtest: dma_edu\r\r\n[ 1.1]     ok 1 edu_te\n'
+                '** replaying previous printk message **\n'
+                '[ 1.1]     ok 1 edu_test_backend\n[ 1.2] ok 7 dma_edu\n[ 1.3] x\n')
+        self.assertEqual(self.monitor(text, self.lava.monitors(dict(suites=['dma_edu']))),
+                         [('dma_edu', 'edu_test_backend', 'pass')])
+
+    def test_lava_run_finds_a_difference(self):
+        run = load_tool('lava-run.py')
+        kunit = {'s': [('a', 'PASS'), ('b', 'SKIP')], 'other': [('x', 'PASS')]}
+        parents = {'s': {'p'}, 'other': set()}
+        same = {'s': [('a', 'PASS'), ('p', 'FAIL'), ('b', 'SKIP')]}
+        self.assertEqual(run.compare(same, kunit, parents, ['s']), [])
+        self.assertEqual(run.compare({'s': [('a', 'FAIL'), ('b', 'SKIP')]}, kunit, parents,
+                                     ['s']),
+                         ['s: a FAIL: 1 in LAVA, 0 in make run',
+                          's: a PASS: 0 in LAVA, 1 in make run'])
+        self.assertEqual(run.compare({'s': [('a', 'PASS')]}, kunit, parents, ['s']),
+                         ['s: b SKIP: 0 in LAVA, 1 in make run'])
+        self.assertEqual(run.compare(same, kunit, parents, ['s', 'other']),
+                         ['other: no results in LAVA'])
+        self.assertEqual(run.compare(dict(same, t=[]), kunit, parents, ['s']),
+                         ['t: only in LAVA'])
+
+    def test_job_keeps_every_qemu_option(self):
+        """Each option of make run's QEMU command is in the job once: in an
+        image's image_arg, in extra_options or where qemu.jinja2 puts the
+        context (memory; machine and cpu on arm64).  The console's options
+        are the template's own (-nographic)."""
+        table = scenarios.load_scenarios(os.path.join(TOP, 'configs/scenarios.toml'))
+        for name, files in (('x86_64-intel-iommu-sd', ['kernel', 'ramdisk', 'disk']),
+                            ('arm64-xen-swiotlb', ['kernel', 'ramdisk', 'disk', 'xen', 'dtb'])):
+            s = table[name]
+            job = self.lava.job(name, s, {f: f'f/{f}' for f in files}, 'http://x')
+            ph = {f: f'{{{f}}}' for f in files}
+            cmd = scenarios.qemu_command(s, ph['kernel'], ph['ramdisk'], ph['disk'],
+                                         extra=scenarios.COUNT_SLOTS,
+                                         xen=ph.get('xen'), dtb=ph.get('dtb'))
+            want = [o for o in self.lava.options(cmd) if o[0] not in self.lava.CONSOLE_OPTS]
+            images = job['actions'][0]['deploy']['images']
+            ctx = job['context']
+            got = [o for arg in ctx['extra_options'] + [i['image_arg'] for i in images.values()]
+                   for o in self.lava.options(['qemu'] + shlex.split(arg))]
+            got.append(('-m', str(ctx['memory'])))
+            if s['arch'] == 'arm64':
+                got += [('-machine', ctx['machine']), ('-cpu', ctx['cpu'])]
+            self.assertEqual(sorted(got), sorted(want), name)
+            self.assertEqual(images['disk']['url'], 'http://x/f/disk')
+            self.assertTrue(ctx['no_kvm'])
+            self.assertEqual([m['name'] for m in job['actions'][2]['test']['monitors']],
+                             s['suites'])
 
 
 class Shell(unittest.TestCase):

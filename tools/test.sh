@@ -60,6 +60,8 @@ for arch in x86_64 arm64; do
 	step "build $arch" "$TOP/tools/build-kernel.sh" "$arch"
 done
 step "build fixes" "$TOP/tools/build-fixes.sh"
+# A LAVA job per scenario, each checked against lava-common's schema.
+step "lava jobs" /usr/bin/python3 "$TOP/tools/lava.py"
 # The boots' results are the KUnit cases of scenarios.json, not check lines.
 note "booting every scenario"
 t=$SECONDS
