@@ -14,8 +14,9 @@ scenario is described in one place:
   bus) goes in the job context, as qemu.jinja2, the device type's
   template, takes it: extra_options, memory, and on arm64 machine and cpu;
   no_kvm, since the boots run under TCG;
-- the boot is LAVA's qemu method with no shell to wait for (the kernel has
-  no userspace, or an /init of ours);
+- the boot is LAVA's qemu method, whose prompt is the KUnit run's first
+  KTAP header (the kernel has no shell; LAVA fails a boot that panics
+  before it);
 - the test is a list of monitors, one per KUnit suite in the order the
   kernel runs them (the scenario's "suites"): each waits for the suite's
   KTAP header and turns every "ok"/"not ok" line up to the suite's own
@@ -135,8 +136,10 @@ def job(name, s, files, url):
         'metadata': {'scenario': name, 'source': 'configs/scenarios.toml'},
         'actions': [
             {'deploy': {'to': 'tmpfs', 'timeout': {'minutes': 5}, 'images': images}},
-            {'boot': {'method': 'qemu', 'media': 'tmpfs',
-                      'timeout': {'minutes': 2}}},
+            # The boot ends at the first KTAP header, the KUnit run's:
+            # LAVA's boot action fails on a kernel panic before it.
+            {'boot': {'method': 'qemu', 'media': 'tmpfs', 'prompts': ['KTAP version 1'],
+                      'timeout': {'minutes': minutes}}},
             {'test': {'timeout': {'minutes': minutes},
                       'monitors': monitors(s)}},
         ],
