@@ -70,6 +70,22 @@ if [ "$(id -u)" = 0 ]; then
 		fail=1
 	fi
 fi
+# A job that LAVA's schema refuses (a suite name that is no valid monitor
+# name) must fail its line and the exit, not pass unchecked.
+mkdir -p "$tmp/kernels/x86_64/arch/x86/boot"
+: > "$tmp/kernels/x86_64/arch/x86/boot/bzImage"
+sed '/^\[x86_64-direct\]/,/^suites/s/^suites = \["dma_mapping"/suites = ["dma mapping"/' \
+	"$TOP/configs/scenarios.toml" > "$tmp/lava-scenarios.toml"
+if /usr/bin/python3 "$TOP/tools/lava.py" --scenarios "$tmp/lava-scenarios.toml" \
+	--scenario x86_64-direct --out "$tmp/kernels" --dest "$BUILD/lava-bad" > "$tmp/lava.txt" 2>&1 ||
+   ! grep -q "^FAIL x86_64-direct: lava-common rejects" "$tmp/lava.txt"; then
+	echo "FAIL lava job that LAVA's schema refuses: not reported"
+	sed 's/^/     /' "$tmp/lava.txt" | head -n 5
+	fail=1
+else
+	echo "ok   lava job that LAVA's schema refuses: $(cut -c1-100 "$tmp/lava.txt")"
+fi
+rm -rf "$BUILD/lava-bad"
 # make run takes the arch from the scenario named
 if make -s -n -C "$TOP" build SCENARIO=arm64-direct 2> /dev/null |
    grep -q 'for a in arm64; do'; then
