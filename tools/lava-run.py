@@ -105,14 +105,14 @@ def main():
                     help="run-scenarios.py's --results for the same kernels")
     ap.add_argument('--work', default=os.path.join(BUILD, 'lava-check'))
     args = ap.parse_args()
+    if not os.path.isfile(os.path.join(args.templates, 'qemu.jinja2')):
+        raise UserError(f'no qemu.jinja2 in {args.templates}')
     try:
         import yaml  # pylint: disable=import-outside-toplevel
         import jinja2  # noqa: F401 pylint: disable=import-outside-toplevel,unused-import
     except ImportError as e:
         raise UserError(f'{e.name} is missing: run this with /usr/bin/python3, '
                         'with Debian\'s lava-dispatcher installed') from e
-    if not os.path.isfile(os.path.join(args.templates, 'qemu.jinja2')):
-        raise UserError(f'no qemu.jinja2 in {args.templates}')
     bad = 0
     for name in [n for n in args.scenarios.split(',') if n]:
         jobfile = os.path.join(args.jobs, f'{name}.yaml')
