@@ -84,6 +84,7 @@ def options(cmd):
 
 
 def monitors(s):
+    """One LAVA monitor per suite of scenario @s, in its (run) order."""
     return [dict(name=suite,
                  start=f'# Subtest: {suite}',
                  end=rf'(?:not )?ok \d+ {suite}[ \t]*[\r\n]',
