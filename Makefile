@@ -8,7 +8,7 @@
 #   make lava    a LAVA job per scenario in build/lava (docs/lava.md)
 #   make lava-check  one scenario per arch through lava-run, against make run
 #
-# Variables: ARCH (x86_64, arm64 or all), SCENARIO (comma-separated names),
+# Variables: ARCH (x86_64, arm64, ppc64le or all), SCENARIO (comma-separated names),
 # KERNEL_SRC (your own kernel tree as the base), KVM=1 (use KVM, not TCG),
 # FORCE=1 (make tree: discard build/linux), JOBS, CACHE_DIR.
 
@@ -18,7 +18,7 @@ ARCH_GIVEN := $(filter command line environment,$(origin ARCH))
 SCENARIO ?=
 # Without ARCH, the arch of the scenarios named, else x86_64.
 ARCH ?= $(if $(SCENARIO),$(shell tools/run-scenarios.py --scenario "$(SCENARIO)" --arches 2>/dev/null),x86_64)
-ARCHES = $(if $(filter all,$(ARCH)),x86_64 arm64,$(subst $(comma), ,$(ARCH)))
+ARCHES = $(if $(filter all,$(ARCH)),x86_64 arm64 ppc64le,$(subst $(comma), ,$(ARCH)))
 comma := ,
 
 .PHONY: run test deps base tree export build boot summary check-roundtrip \
@@ -75,8 +75,9 @@ check-errors:
 mutants:
 	@tools/mutants.py
 
-# ARCH defaults to x86_64 for run; bench covers both unless ARCH is given.
-bench: ARCH := $(if $(ARCH_GIVEN),$(ARCH),all)
+# ARCH defaults to x86_64 for run; bench covers the arches that
+# configs/bench.toml has boots for (x86_64 and arm64) unless ARCH is given.
+bench: ARCH := $(if $(ARCH_GIVEN),$(ARCH),x86_64$(comma)arm64)
 bench: deps base
 	@tools/make-tree.sh
 	@for a in $(ARCHES); do tools/build-kernel.sh $$a bench || exit; done
@@ -88,7 +89,7 @@ lava: ARCH := $(if $(ARCH_GIVEN)$(SCENARIO),$(ARCH),all)
 lava: build
 	@/usr/bin/python3 tools/lava.py --arch $(ARCH) --scenario "$(SCENARIO)"
 
-lava-check: ARCH := all
+lava-check: ARCH := x86_64$(comma)arm64
 lava-check: build
 	@tools/lava-check.sh
 

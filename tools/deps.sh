@@ -24,7 +24,9 @@ needs=(
 	aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
 	/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev
 	/usr/aarch64-linux-gnu/lib/libc.a:libc6-dev-arm64-cross
+	powerpc64le-linux-gnu-gcc:gcc-powerpc64le-linux-gnu
 	qemu-system-x86_64:qemu-system-x86 qemu-system-aarch64:qemu-system-arm
+	qemu-system-ppc64:qemu-system-ppc
 	/usr/share/qemu/qboot.rom:qemu-system-data spatch:coccinelle
 	ocamlfind:ocaml-findlib ocamlopt:ocaml-nox
 	/usr/include/libelf.h:libelf-dev /usr/include/openssl/ssl.h:libssl-dev

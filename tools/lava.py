@@ -12,8 +12,8 @@ scenario is described in one place:
   carries the command line;
 - the rest of the command (machine, CPU, TCG, vIOMMU, edu devices, disk
   bus) goes in the job context, as qemu.jinja2, the device type's
-  template, takes it: extra_options, memory, and on arm64 machine and cpu;
-  no_kvm, since the boots run under TCG;
+  template, takes it: extra_options, memory, machine and cpu on arm64,
+  machine on ppc64le; no_kvm, since the boots run under TCG;
 - the boot is LAVA's qemu method, whose prompt is the KUnit run's first
   KTAP header (the kernel has no shell; LAVA fails a boot that panics
   before it);
@@ -47,7 +47,9 @@ from dmaseries.scenarios import (COUNT_SLOTS, load_scenarios,  # noqa: E402
 
 BUILD = os.path.join(TOP, 'build')
 # LAVA's names for the arches (qemu.jinja2's available_architectures).
-LAVA_ARCH = {'x86_64': 'x86_64', 'arm64': 'arm64'}
+LAVA_ARCH = {'x86_64': 'x86_64', 'arm64': 'arm64', 'ppc64le': 'ppc64'}
+# The options that qemu.jinja2 writes itself for an arch, from the context.
+TEMPLATE_OPTS = {'arm64': ('-machine', '-cpu'), 'ppc64le': ('-machine',)}
 # The console: qemu.jinja2 runs QEMU with -nographic, which puts the
 # serial port on stdio, and -monitor none; these of ours would clash.
 CONSOLE_OPTS = {'-nodefaults', '-display', '-serial'}
@@ -111,8 +113,7 @@ def job(name, s, files, url):
             continue
         if opt == '-m':
             context['memory'] = int(arg)
-        elif opt in ('-machine', '-cpu') and s['arch'] == 'arm64':
-            # qemu.jinja2 writes these for arm64 itself, from the context.
+        elif opt in TEMPLATE_OPTS.get(s['arch'], ()):
             context[opt[1:]] = arg
         elif opt == '-append':
             image_args[kernel_label].append(text)
@@ -178,7 +179,7 @@ def scenario_files(name, s, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--arch', default='all', help='x86_64, arm64 or all (comma-separated)')
+    ap.add_argument('--arch', default='all', help='x86_64, arm64, ppc64le or all (comma-separated)')
     ap.add_argument('--scenario', default='',
                     help='scenario names (comma-separated); default: every one of --arch')
     ap.add_argument('--scenarios', default=os.path.join(TOP, 'configs/scenarios.toml'))

@@ -32,12 +32,24 @@ load_base() {
 	fi
 }
 
+# The arches, in the order make test builds them.
+ARCH_LIST="x86_64 arm64 ppc64le"
+
 # Map an arch name to the cross-compiler prefix; anything else is an error.
 cross_compile() {
 	case $1 in
 	x86_64) echo "" ;;
 	arm64) echo "aarch64-linux-gnu-" ;;
-	*) die "unknown arch '$1' (known: x86_64 arm64)" ;;
+	ppc64le) echo "powerpc64le-linux-gnu-" ;;
+	*) die "unknown arch '$1' (known: $ARCH_LIST)" ;;
+	esac
+}
+
+# kunit.py's name for an arch (its tools/testing/kunit/qemu_configs/).
+kunit_arch() {
+	case $1 in
+	ppc64le) echo powerpcle ;;
+	*) echo "$1" ;;
 	esac
 }
 

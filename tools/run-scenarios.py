@@ -148,7 +148,7 @@ def write_results(results, tests, args, kunit_parser, kunit_json):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--arch', default='all',
-                    help='x86_64, arm64 or all (comma-separated)')
+                    help='x86_64, arm64, ppc64le or all (comma-separated)')
     ap.add_argument('--scenario', default='',
                     help='scenario names (comma-separated); default: every one of --arch')
     ap.add_argument('--scenarios', default=os.path.join(TOP, 'configs/scenarios.toml'))

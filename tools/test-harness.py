@@ -383,15 +383,16 @@ class Lava(unittest.TestCase):
     def test_job_keeps_every_qemu_option(self):
         """Each option of make run's QEMU command is in the job once: in an
         image's image_arg, in extra_options or where qemu.jinja2 puts the
-        context (memory; machine and cpu on arm64).  The console's options
-        are the template's own (-nographic)."""
+        context (memory; machine and cpu on arm64, machine on ppc64le).  The
+        console's options are the template's own (-nographic)."""
         table = scenarios.load_scenarios(os.path.join(TOP, 'configs/scenarios.toml'))
         for name, files in (('x86_64-intel-iommu-sd', ['kernel', 'ramdisk', 'disk']),
-                            ('arm64-xen-swiotlb', ['kernel', 'ramdisk', 'disk', 'xen', 'dtb'])):
+                            ('arm64-xen-swiotlb', ['kernel', 'ramdisk', 'disk', 'xen', 'dtb']),
+                            ('ppc64le-tce', ['kernel'])):
             s = table[name]
             job = self.lava.job(name, s, {f: f'f/{f}' for f in files}, 'http://x')
             ph = {f: f'{{{f}}}' for f in files}
-            cmd = scenarios.qemu_command(s, ph['kernel'], ph['ramdisk'], ph['disk'],
+            cmd = scenarios.qemu_command(s, ph['kernel'], ph.get('ramdisk'), ph.get('disk'),
                                          extra=scenarios.COUNT_SLOTS,
                                          xen=ph.get('xen'), dtb=ph.get('dtb'))
             want = [o for o in self.lava.options(cmd) if o[0] not in self.lava.CONSOLE_OPTS]
@@ -400,10 +401,10 @@ class Lava(unittest.TestCase):
             got = [o for arg in ctx['extra_options'] + [i['image_arg'] for i in images.values()]
                    for o in self.lava.options(['qemu'] + shlex.split(arg))]
             got.append(('-m', str(ctx['memory'])))
-            if s['arch'] == 'arm64':
-                got += [('-machine', ctx['machine']), ('-cpu', ctx['cpu'])]
+            got += [(f'-{o}', ctx[o]) for o in ('machine', 'cpu') if o in ctx]
             self.assertEqual(sorted(got), sorted(want), name)
-            self.assertEqual(images['disk']['url'], 'http://x/f/disk')
+            if 'disk' in images:
+                self.assertEqual(images['disk']['url'], 'http://x/f/disk')
             self.assertTrue(ctx['no_kvm'])
             self.assertEqual([m['name'] for m in job['actions'][2]['test']['monitors']],
                              s['suites'])
@@ -427,7 +428,7 @@ class Shell(unittest.TestCase):
     def test_unknown_arch(self):
         r = self.kernel_cc('sparc', os.environ['PATH'])
         self.assertNotEqual(r.returncode, 0)
-        self.assertEqual(r.stderr.strip(), "error: unknown arch 'sparc' (known: x86_64 arm64)")
+        self.assertEqual(r.stderr.strip(), "error: unknown arch 'sparc' (known: x86_64 arm64 ppc64le)")
 
 
 class Result(unittest.TextTestResult):

@@ -56,7 +56,7 @@ step tree "$TOP/tools/make-tree.sh"
 step "round trip" "$TOP/tools/check-roundtrip.sh"
 step "harness unit tests" "$TOP/tools/test-harness.py"
 step "bad inputs" "$TOP/tools/check-errors.sh"
-for arch in x86_64 arm64; do
+for arch in $ARCH_LIST; do
 	step "build $arch" "$TOP/tools/build-kernel.sh" "$arch"
 done
 step "build fixes" "$TOP/tools/build-fixes.sh"

@@ -26,6 +26,10 @@ ARCHES = {
     'arm64': dict(qemu='qemu-system-aarch64', image='arch/arm64/boot/Image.gz',
                   console='ttyAMA0', cc='aarch64-linux-gnu-gcc',
                   xen=os.path.join(CACHE_DIR, 'xen-arm64/boot/xen-4.17-arm64')),
+    # pseries: QEMU loads the ELF vmlinux itself, and the console is the
+    # hypervisor's (hvc0).
+    'ppc64le': dict(qemu='qemu-system-ppc64', image='vmlinux',
+                    console='hvc0', cc='powerpc64le-linux-gnu-gcc'),
 }
 
 
