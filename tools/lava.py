@@ -89,7 +89,8 @@ def monitors(s):
     """One LAVA monitor per suite of scenario @s, in its (run) order."""
     return [dict(name=suite,
                  start=f'# Subtest: {suite}',
-                 end=rf'(?:not )?ok \d+ {suite}[ \t]*[\r\n]',
+                 # the suite's own result line, also when it skipped
+                 end=rf'(?:not )?ok \d+ {suite}(?:[ \t]+#[^\r\n]*)?[ \t]*[\r\n]',
                  pattern=KTAP_RESULT, fixupdict=FIXUP)
             for suite in s['suites']]
 

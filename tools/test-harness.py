@@ -363,6 +363,18 @@ class Lava(unittest.TestCase):
         self.assertEqual(self.monitor(text, self.lava.monitors(dict(suites=['dma_edu']))),
                          [('dma_edu', 'edu_test_backend', 'pass')])
 
+    def test_monitors_end_at_a_skipped_suite(self):
+        # A suite whose every case skipped ends with "ok N suite # SKIP";
+        # its monitor must end there, not read the next suite's results.
+        text = ('[ 1.0]     # Subtest: dma_swiotlb\n[ 1.1]     ok 1 dma_swiotlb_test_bounce'
+                ' # SKIP no swiotlb\n[ 1.2] ok 4 dma_swiotlb # SKIP\n'
+                '[ 1.3]     # Subtest: dma_managed\n[ 1.4]     ok 1 dma_managed_test_map\n'
+                '[ 1.5] ok 5 dma_managed\n[ 1.6] x\n')
+        s = dict(suites=['dma_swiotlb', 'dma_managed'])
+        self.assertEqual(self.monitor(text, self.lava.monitors(s)), [
+            ('dma_swiotlb', 'dma_swiotlb_test_bounce', 'skip'),
+            ('dma_managed', 'dma_managed_test_map', 'pass')])
+
     def test_lava_run_finds_a_difference(self):
         run = load_tool('lava-run.py')
         kunit = {'s': [('a', 'PASS'), ('b', 'SKIP')], 'other': [('x', 'PASS')]}
