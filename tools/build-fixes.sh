@@ -25,8 +25,7 @@ for arch in arm64; do
 	out=$BUILD/out/fixes-$arch
 	mkdir -p "$out"
 	{ cat "$BUILD/out/$arch/.config" "$TOP/configs/fixes.config"
-	  sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=y$/# \1 is not set/p' \
-		"$TOP/configs/kunit-sanitizers.config" "$TOP/configs/kunit-kasan.config"
+	  no_sanitizers
 	} > "$out/.config"
 	kmake=(make -s -C "$TREE" O="$out" ARCH="$arch" CROSS_COMPILE="$cross"
 	       "CC=ccache ${cross}gcc" -j"$JOBS")

@@ -32,8 +32,7 @@ config=$BUILD/out/check.config
 # Without the sanitizers of the boots' kernels: KASAN's instrumentation
 # changes no warning these checks look for, and would only slow the builds.
 { cat "$BUILD/out/x86_64/.config" "$TOP/configs/fixes.config"
-  sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=y$/# \1 is not set/p' "$TOP/configs/kunit-sanitizers.config" \
-	"$TOP/configs/kunit-kasan.config"
+  no_sanitizers
 } > "$config"
 check=$BUILD/check
 out=$BUILD/out/check

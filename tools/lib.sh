@@ -45,6 +45,14 @@ cross_compile() {
 	esac
 }
 
+# "# CONFIG_X is not set" for each option of the boots' sanitizer fragments,
+# to append to a .config that must build without them (the compile-only
+# checks: KASAN changes no warning they look for, and slows the build).
+no_sanitizers() {
+	sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=y$/# \1 is not set/p' \
+		"$TOP/configs/kunit-sanitizers.config" "$TOP/configs/kunit-kasan.config"
+}
+
 # kunit.py's name for an arch (its tools/testing/kunit/qemu_configs/).
 kunit_arch() {
 	case $1 in
