@@ -57,13 +57,20 @@ warnings() {
 # the objects built there go to $objlist, for the check that each touched
 # .c file yields one.
 build_warnings() {
-	local d
+	local d kconfig
 	git -C "$check" checkout -q --detach "$rev"
-	# The build below runs syncconfig on it, as olddefconfig would: the
-	# copy is newer than include/config/auto.conf.  It is copied again
-	# for every build, since syncconfig drops the options a commit's
-	# Kconfig does not know yet.
-	cp "$config" "$out/.config"
+	# The build below runs syncconfig on the copy, as olddefconfig would:
+	# it is newer than include/config/auto.conf.  Syncconfig drops the
+	# options a commit's Kconfig does not know yet, so the config is
+	# copied again whenever the Kconfig files differ from the last
+	# build's; but only then, as syncconfig and the rebuilds it sets off
+	# cost 8 s a build, about half of a kernel/dma/ one.
+	kconfig=$(git -C "$TREE" ls-tree -r "$rev" |
+	      awk -F'\t' '$2 ~ /(^|\/)Kconfig[^\/]*$/' | cat - "$config" | md5sum)
+	if [ "$kconfig" != "$(cat "$out/.check-kconfig" 2>/dev/null)" ]; then
+		cp "$config" "$out/.config"
+		echo "$kconfig" > "$out/.check-kconfig"
+	fi
 	for d in "$@"; do
 		[ ! -d "$out/$d" ] || find "$out/$d" -name '*.o' -delete
 	done
