@@ -67,7 +67,8 @@ build_warnings() {
 	# cost 8 s a build, about half of a kernel/dma/ one.
 	kconfig=$(git -C "$TREE" ls-tree -r "$rev" |
 	      awk -F'\t' '$2 ~ /(^|\/)Kconfig[^\/]*$/' | cat - "$config" | md5sum)
-	if [ "$kconfig" != "$(cat "$out/.check-kconfig" 2>/dev/null)" ]; then
+	if [ ! -f "$out/.config" ] ||
+	   [ "$kconfig" != "$(cat "$out/.check-kconfig" 2>/dev/null)" ]; then
 		cp "$config" "$out/.config"
 		echo "$kconfig" > "$out/.check-kconfig"
 	fi
